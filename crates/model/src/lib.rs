@@ -1,0 +1,17 @@
+//! The types every orgsweep crate shares: the report (the JSON contract of DESIGN.md) and
+//! the facts that collectors gather and checks read.
+//!
+//! This crate has no AWS dependency on purpose: renderers, checks and tooling compile in
+//! seconds and can be tested on fixtures without the SDK.
+
+pub mod facts;
+mod report;
+mod severity;
+
+pub use report::*;
+pub use severity::{ParseSeverityError, Severity};
+
+/// The schema version written into every report. Bump it whenever a field changes meaning
+/// or disappears, so consumers (diff, baseline, previous-report comparison) can refuse
+/// a report they would misread.
+pub const SCHEMA_VERSION: u32 = 1;
