@@ -1,1 +1,210 @@
+//! The check abstraction and the catalogue.
+//!
+//! A check is a pure function from [`Facts`] to findings, with its metadata (id, title,
+//! severity, rationale, remediation) next to its code, in the spirit of Prowler. Checks never
+//! call AWS: they declare the [`Source`]s they read, the engine collects each source once per
+//! scope, and a failed source turns into a coverage gap for exactly the checks that need it.
+//! Adding a check means adding a module under `checks/` and one line to [`CATALOGUE`]; the
+//! engine does not change.
 
+mod checks;
+
+use orgsweep_model::facts::{Facts, Source};
+use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
+use serde_json::{Map, Value};
+use time::{Duration, OffsetDateTime};
+
+pub use checks::CATALOGUE;
+
+/// Where a check runs: once per account (IAM and other global data) or once per region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Account,
+    Region,
+}
+
+/// A check's description, shown by `orgsweep checks` and copied into every finding.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable id from DESIGN.md: reports, baselines and tests refer to it.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub sources: &'static [Source],
+    /// Why a responder should care.
+    pub rationale: &'static str,
+    /// Generic steps, used when a finding has no more specific remediation of its own.
+    pub remediation: &'static [&'static str],
+}
+
+/// What a check sees: the facts of one scope, plus the scan settings that change a verdict.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub account_id: &'a str,
+    /// The region for region-scope checks, [`GLOBAL_REGION`] for account-scope ones.
+    pub region: &'a str,
+    pub now: OffsetDateTime,
+    pub window_days: u32,
+    /// Regions the organization normally operates in; empty when not configured.
+    pub expected_regions: &'a [String],
+    pub facts: &'a Facts,
+}
+
+impl Context<'_> {
+    /// The start of the look-back window.
+    pub fn window_start(&self) -> OffsetDateTime {
+        self.now - Duration::days(i64::from(self.window_days))
+    }
+
+    /// Whether `when` falls inside the look-back window.
+    pub fn in_window(&self, when: Option<OffsetDateTime>) -> bool {
+        when.is_some_and(|t| t >= self.window_start())
+    }
+}
+
+/// Why a check produced no verdict. The engine records it in `coverage`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// A source the check needs was not collected (it failed; the failure itself is in
+    /// `coverage` too).
+    #[error("data source {0} unavailable")]
+    MissingSource(Source),
+    /// The check needs configuration that was not given; the reason says which.
+    #[error("{0}")]
+    NotConfigured(&'static str),
+}
+
+impl CheckError {
+    /// Whether this is a deliberate skip rather than a failure.
+    pub fn is_skip(&self) -> bool {
+        matches!(self, CheckError::NotConfigured(_))
+    }
+}
+
+/// One finding before the engine stamps it with the check's identity and scope.
+#[derive(Debug, Clone, Default)]
+pub struct FindingDraft {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub title: String,
+    pub detail: String,
+    pub evidence: Map<String, Value>,
+    /// Specific steps with the real identifiers; empty means "use the check's generic steps".
+    pub remediation: Vec<String>,
+    /// Overrides the check's default severity for this one finding.
+    pub severity: Option<Severity>,
+}
+
+impl FindingDraft {
+    pub fn new(resource_type: &str, resource_id: &str, title: String, detail: String) -> Self {
+        FindingDraft {
+            resource_type: resource_type.to_owned(),
+            resource_id: resource_id.to_owned(),
+            title,
+            detail,
+            ..FindingDraft::default()
+        }
+    }
+
+    pub fn evidence(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.evidence.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn remediation(mut self, steps: Vec<String>) -> Self {
+        self.remediation = steps;
+        self
+    }
+}
+
+/// A check: metadata plus a pure evaluation over the facts of one scope.
+pub trait Check: Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError>;
+}
+
+/// Runs `check` and turns its drafts into report findings with stable ids.
+pub fn run(check: &dyn Check, ctx: &Context<'_>) -> Result<Vec<Finding>, CheckError> {
+    let meta = check.meta();
+    let region = match meta.scope {
+        Scope::Account => GLOBAL_REGION,
+        Scope::Region => ctx.region,
+    };
+    let drafts = check.evaluate(ctx)?;
+    Ok(drafts
+        .into_iter()
+        .map(|d| Finding {
+            id: finding_id(
+                meta.id,
+                ctx.account_id,
+                region,
+                &d.resource_type,
+                &d.resource_id,
+            ),
+            check_id: meta.id.to_owned(),
+            severity: d.severity.unwrap_or(meta.severity),
+            account_id: ctx.account_id.to_owned(),
+            region: region.to_owned(),
+            resource_type: d.resource_type,
+            resource_id: d.resource_id,
+            title: d.title,
+            detail: d.detail,
+            evidence: d.evidence,
+            remediation: if d.remediation.is_empty() {
+                meta.remediation.iter().map(|s| (*s).to_owned()).collect()
+            } else {
+                d.remediation
+            },
+            change: None,
+        })
+        .collect())
+}
+
+/// Looks a check up by id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    CATALOGUE.iter().copied().find(|c| c.meta().id == id)
+}
+
+/// Formats a time for evidence and details (RFC 3339, UTC).
+pub(crate) fn rfc3339(when: Option<OffsetDateTime>) -> Value {
+    when.and_then(|t| {
+        t.to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+    .map_or(Value::Null, Value::String)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn catalogue_ids_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for check in CATALOGUE {
+            let meta = check.meta();
+            assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
+            assert!(meta.id.contains('.'), "{} lacks a family prefix", meta.id);
+            assert!(!meta.sources.is_empty(), "{} reads nothing", meta.id);
+            assert!(
+                !meta.remediation.is_empty(),
+                "{} has no remediation",
+                meta.id
+            );
+            assert!(!meta.rationale.is_empty(), "{} has no rationale", meta.id);
+            let regional = meta.sources.iter().any(|s| s.is_regional());
+            assert_eq!(
+                regional,
+                meta.scope == Scope::Region,
+                "{}: scope and sources disagree",
+                meta.id
+            );
+        }
+        assert!(find("iam.quarantine_policy_attached").is_some());
+        assert!(find("no.such_check").is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! Hand-written facts for the checks' unit tests.
+
+use orgsweep_model::facts::{
+    AccessKeySlot, AttachedPolicies, CredentialReport, CredentialReportRow, Facts, IamUser,
+};
+use time::{Duration, OffsetDateTime, macros::datetime};
+
+use crate::{Check, CheckError, Context, FindingDraft};
+
+pub const ACCOUNT: &str = "111111111111";
+pub const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+pub fn days_ago(days: i64) -> Option<OffsetDateTime> {
+    Some(NOW - Duration::days(days))
+}
+
+pub fn user(name: &str) -> IamUser {
+    IamUser {
+        name: name.to_owned(),
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/{name}"),
+        path: "/".to_owned(),
+        created_at: days_ago(400),
+        policies: AttachedPolicies::default(),
+        groups: Vec::new(),
+    }
+}
+
+pub fn row(user: &str) -> CredentialReportRow {
+    CredentialReportRow {
+        user: user.to_owned(),
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/{user}"),
+        user_creation_time: days_ago(400),
+        password_enabled: Some(false),
+        password_last_used: None,
+        mfa_active: false,
+        access_keys: [AccessKeySlot::default(), AccessKeySlot::default()],
+    }
+}
+
+pub fn report(rows: Vec<CredentialReportRow>) -> Facts {
+    Facts {
+        credential_report: Some(CredentialReport {
+            generated_at: Some(NOW),
+            rows,
+        }),
+        ..Facts::default()
+    }
+}
+
+/// Evaluates `check` on `facts` in a 7-day window with the given expected regions.
+pub fn evaluate(
+    check: &dyn Check,
+    facts: &Facts,
+    region: &str,
+    expected: &[String],
+) -> Result<Vec<FindingDraft>, CheckError> {
+    check.evaluate(&Context {
+        account_id: ACCOUNT,
+        region,
+        now: NOW,
+        window_days: 7,
+        expected_regions: expected,
+        facts,
+    })
+}
