@@ -1,1 +1,19 @@
+//! AWS access for orgsweep: SDK configuration (one shared HTTP client, endpoint override,
+//! retry and timeout policy), role assumption, organization and region discovery, the keyed
+//! rate limits, the call counters, and the collectors that turn API responses into facts.
+//!
+//! Nothing above this crate sees an SDK type: the engine gets [`orgsweep_model::facts`].
 
+mod collect;
+mod counters;
+mod error;
+mod limits;
+mod org;
+mod session;
+
+pub use collect::{ParseReportError, parse_credential_report};
+pub use counters::{Counters, CountersSnapshot};
+pub use error::{AwsError, error_chain};
+pub use limits::{LimitKey, Limits, Service};
+pub use org::{OrgAccount, Organization};
+pub use session::{AccountSession, DEFAULT_HOME_REGION, Session, SessionOptions};

@@ -1,1 +1,30 @@
+//! The scan: discover the organization, then for every selected account (concurrently,
+//! bounded) assume its role, find its regions, collect each source the checks need once per
+//! scope, run the checks, and stream findings, inventory and coverage into one report.
+//!
+//! Failures are contained at the smallest scope that failed and recorded in `coverage`: a
+//! source that fails fails the checks that read it, a region that fails fails its checks,
+//! an account whose role cannot be assumed is one coverage entry. Only what makes the whole
+//! scan meaningless (no organization, a bad filter) is an [`EngineError`].
 
+mod scan;
+mod select;
+
+pub use scan::{NoProgress, Progress, ScanOptions, scan};
+pub use select::{AccountFilter, RegionSelection, validate_regions};
+
+use orgsweep_aws::AwsError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot read the organization: {0}")]
+    Organization(AwsError),
+    #[error("cannot list the regions of the partition: {0}")]
+    Regions(AwsError),
+    #[error("unknown region '{region}' (regions of this partition: {known})")]
+    UnknownRegion { region: String, known: String },
+    #[error("account {0} is not in the organization")]
+    UnknownAccount(String),
+    #[error("no account of the organization is under OU {0}")]
+    UnknownOu(String),
+}

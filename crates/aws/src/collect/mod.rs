@@ -1,0 +1,47 @@
+//! Collectors: each turns one [`Source`] of one scope into plain facts.
+
+mod credential_report;
+mod ec2;
+mod iam;
+
+use aws_smithy_types::DateTime;
+use orgsweep_model::facts::{Facts, Source};
+use time::OffsetDateTime;
+
+pub use credential_report::{ParseReportError, parse_credential_report};
+
+use crate::error::AwsError;
+use crate::session::AccountSession;
+
+impl AccountSession {
+    /// Collects `source` into `facts`. `region` is the scope's region for regional sources
+    /// and ignored for global ones.
+    pub async fn collect(
+        &self,
+        source: Source,
+        region: &str,
+        facts: &mut Facts,
+    ) -> Result<(), AwsError> {
+        match source {
+            Source::IamAuthorizationDetails => {
+                facts.iam_authorization_details = Some(self.iam_authorization_details().await?);
+            }
+            Source::CredentialReport => {
+                facts.credential_report = Some(self.credential_report().await?);
+            }
+            Source::Ec2Instances => {
+                facts.ec2_instances = Some(self.ec2_instances(region).await?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// SDK timestamps to `time`, the model's type.
+pub(crate) fn to_time(value: Option<&DateTime>) -> Option<OffsetDateTime> {
+    let value = value?;
+    OffsetDateTime::from_unix_timestamp_nanos(
+        i128::from(value.secs()) * 1_000_000_000 + i128::from(value.subsec_nanos()),
+    )
+    .ok()
+}

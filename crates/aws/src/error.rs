@@ -1,0 +1,104 @@
+//! One error type for every AWS call, with messages a person can act on.
+
+use std::error::Error as StdError;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AwsError {
+    #[error("no usable AWS credentials: {0}")]
+    Credentials(String),
+    #[error("cannot reach the AWS endpoint {endpoint} ({operation}): {message}")]
+    Unreachable {
+        endpoint: String,
+        operation: &'static str,
+        message: String,
+    },
+    #[error("cannot assume role {role_arn}: {message}")]
+    AssumeRole { role_arn: String, message: String },
+    #[error("{operation} failed: {code}: {message}")]
+    Service {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{operation} failed: {message}")]
+    Other {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+impl AwsError {
+    /// The AWS error code, for callers that treat some codes specially.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AwsError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn is_access_denied(&self) -> bool {
+        self.code().is_some_and(|c| {
+            c.contains("AccessDenied") || c == "UnauthorizedOperation" || c == "AuthFailure"
+        })
+    }
+}
+
+/// The error and its sources on one line, skipping sources whose text the parent repeats.
+pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text.replace('\n', " ")
+}
+
+/// Converts an SDK error into an [`AwsError`] naming the operation and, for transport
+/// failures, the endpoint.
+pub(crate) fn from_sdk<E>(
+    operation: &'static str,
+    endpoint: &str,
+    err: SdkError<E, HttpResponse>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(context) => {
+            let e = context.err();
+            let status = context.raw().status().as_u16();
+            AwsError::Service {
+                operation,
+                code: e
+                    .code()
+                    .map_or_else(|| format!("HTTP {status}"), str::to_owned),
+                message: e.message().unwrap_or("no message").replace('\n', " "),
+            }
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
+            AwsError::Unreachable {
+                endpoint: endpoint.to_owned(),
+                operation,
+                message: error_chain(&err),
+            }
+        }
+        SdkError::TimeoutError(_) => AwsError::Unreachable {
+            endpoint: endpoint.to_owned(),
+            operation,
+            message: "timed out".to_owned(),
+        },
+        _ => AwsError::Other {
+            operation,
+            message: error_chain(&err),
+        },
+    }
+}

@@ -1,0 +1,213 @@
+//! Client-side rate limits and the HTTP client that enforces them.
+//!
+//! Every SDK client gets a thin wrapper around the one shared HTTP client (one connection
+//! pool for the whole scan). The wrapper knows which service, account and region its client
+//! talks to and waits on that key's `governor` token bucket before each attempt, retries
+//! included. Limits sit below AWS's published ones, so a large organization is slowed down
+//! here instead of being throttled there.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// The services orgsweep calls, each with its own buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    Ec2,
+    Iam,
+    Organizations,
+    Sts,
+}
+
+impl Service {
+    const ALL: [Service; 4] = [
+        Service::Ec2,
+        Service::Iam,
+        Service::Organizations,
+        Service::Sts,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::Iam => "iam",
+            Service::Organizations => "organizations",
+            Service::Sts => "sts",
+        }
+    }
+
+    /// Requests per second and burst, per (account, region), below AWS's published limits:
+    /// EC2 non-mutating Describe* is 20/s with a burst of 100 per account-region (paginated
+    /// calls only, which is all orgsweep makes); Organizations ListAccounts is 8/s and
+    /// ListParents about 6/s per organization; STS allows 600/s per calling account; IAM
+    /// publishes no rate, so orgsweep stays modest.
+    pub fn default_quota(self) -> (u32, u32) {
+        match self {
+            Service::Ec2 => (16, 80),
+            Service::Iam => (5, 10),
+            Service::Organizations => (4, 8),
+            Service::Sts => (50, 100),
+        }
+    }
+}
+
+/// The key of one token bucket within a service: (account, region).
+pub type LimitKey = (String, String);
+
+/// One keyed limiter per service. Buckets are created on first use of a key.
+pub struct Limits {
+    limiters: Vec<(Service, DefaultKeyedRateLimiter<LimitKey>)>,
+}
+
+impl fmt::Debug for Limits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limits").finish_non_exhaustive()
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::new(|s| s.default_quota())
+    }
+}
+
+impl Limits {
+    /// Builds limiters with `quota(service)` = (per second, burst); zeros are raised to one.
+    pub fn new(quota: impl Fn(Service) -> (u32, u32)) -> Self {
+        let limiters = Service::ALL
+            .iter()
+            .map(|&service| {
+                let (rate, burst) = quota(service);
+                let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+                let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+                (
+                    service,
+                    RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+                )
+            })
+            .collect();
+        Limits { limiters }
+    }
+
+    fn limiter(&self, service: Service) -> &DefaultKeyedRateLimiter<LimitKey> {
+        // Every service is in ALL, so the lookup cannot miss; the fallback keeps it total.
+        self.limiters
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, l)| l)
+            .unwrap_or(&self.limiters[0].1)
+    }
+
+    /// Waits until the bucket of (service, account, region) has a token.
+    pub async fn acquire(&self, service: Service, key: &LimitKey) {
+        self.limiter(service).until_key_ready(key).await;
+    }
+}
+
+/// An [`HttpClient`] that passes every request of one SDK client through the limiter of its
+/// key, then on to the shared client.
+#[derive(Clone)]
+pub(crate) struct RateLimitedClient {
+    inner: SharedHttpClient,
+    limits: Arc<Limits>,
+    service: Service,
+    key: Arc<LimitKey>,
+}
+
+impl fmt::Debug for RateLimitedClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "RateLimitedClient({}, {:?})",
+            self.service.as_str(),
+            self.key
+        )
+    }
+}
+
+impl RateLimitedClient {
+    pub(crate) fn shared(
+        inner: SharedHttpClient,
+        limits: Arc<Limits>,
+        service: Service,
+        account: &str,
+        region: &str,
+    ) -> SharedHttpClient {
+        SharedHttpClient::new(RateLimitedClient {
+            inner,
+            limits,
+            service,
+            key: Arc::new((account.to_owned(), region.to_owned())),
+        })
+    }
+}
+
+impl HttpClient for RateLimitedClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(RateLimitedConnector {
+            inner: self.inner.http_connector(settings, components),
+            client: self.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct RateLimitedConnector {
+    inner: SharedHttpConnector,
+    client: RateLimitedClient,
+}
+
+impl HttpConnector for RateLimitedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let client = self.client.clone();
+        HttpConnectorFuture::new(async move {
+            client.limits.acquire(client.service, &client.key).await;
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_key_never_exceeds_its_rate_and_keys_are_independent() {
+        let limits = Limits::new(|_| (10, 1));
+        let a: LimitKey = ("111111111111".into(), "us-east-1".into());
+        let b: LimitKey = ("222222222222".into(), "us-east-1".into());
+        let start = Instant::now();
+        for _ in 0..6 {
+            limits.acquire(Service::Ec2, &a).await;
+        }
+        // One token at once, then one every 100 ms: five waits.
+        assert!(
+            start.elapsed() >= Duration::from_millis(450),
+            "{:?}",
+            start.elapsed()
+        );
+
+        let start = Instant::now();
+        limits.acquire(Service::Ec2, &b).await;
+        limits.acquire(Service::Iam, &a).await;
+        assert!(
+            start.elapsed() < Duration::from_millis(50),
+            "other keys waited"
+        );
+    }
+}
