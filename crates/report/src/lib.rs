@@ -1,1 +1,405 @@
+//! Renders a [`Report`] for people and machines: JSON, the source of truth that `diff`,
+//! `baseline` and `--previous` read back, and a self-contained HTML page derived from the
+//! same value.
+//!
+//! Files are written atomically because reports are consumed by scheduled jobs: a reader
+//! must never see half a report, and a failed run must not clobber last week's good one.
 
+mod html;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use orgsweep_model::Report;
+
+pub use html::to_html;
+
+/// An output format of `scan --format` and `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Json,
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 2] = [Format::Json, Format::Html];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Html => "html",
+        }
+    }
+
+    /// Fixed names, so a scheduled job and the next week's `--previous` always find the
+    /// report in the same place.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Html => "report.html",
+        }
+    }
+
+    fn render(self, report: &Report) -> Result<String, RenderError> {
+        match self {
+            Format::Json => to_json(report),
+            Format::Html => to_html(report),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format '{0}' (expected one of: json, html)")]
+pub struct ParseFormatError(String);
+
+impl FromStr for Format {
+    type Err = ParseFormatError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|format| format.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ParseFormatError(s.to_string()))
+    }
+}
+
+/// Why a report could not be rendered or written.
+///
+/// The underlying error is part of each message instead of being exposed as `source()`:
+/// the one line a user sees then names both the path and the OS reason, and a printer that
+/// walks the chain does not repeat the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot serialize the report as JSON: {0}")]
+    Json(serde_json::Error),
+    #[error("cannot render the HTML report: {0}")]
+    Html(askama::Error),
+    #[error("cannot format the time {0} as RFC 3339 UTC")]
+    Time(String),
+    #[error("cannot {action} {}: {error}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl RenderError {
+    fn io(action: &'static str, path: &Path, error: io::Error) -> Self {
+        RenderError::Io {
+            action,
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+}
+
+/// Pretty-printed so that two weekly reports diff line by line; the trailing newline keeps
+/// text tools and `git diff` quiet. The caller sorts the report first: rendering does not
+/// reorder anything, so JSON and HTML show the same order.
+pub fn to_json(report: &Report) -> Result<String, RenderError> {
+    let mut text = serde_json::to_string_pretty(report).map_err(RenderError::Json)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes each format into `dir`, creating it if missing, and returns the written paths in
+/// the order asked for.
+///
+/// Every format is rendered before any file is touched, so a rendering error leaves the
+/// previous reports in place. Each file is written to a temporary file in the same directory
+/// and renamed over the target, so readers see either the old or the new report, never a
+/// partial one. The files keep the temporary file's owner-only permissions on purpose: a
+/// report maps the organization's weaknesses.
+pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, RenderError> {
+    let mut seen = HashSet::new();
+    let rendered = formats
+        .iter()
+        .copied()
+        .filter(|format| seen.insert(*format))
+        .map(|format| Ok((format, format.render(report)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+
+    create_dir(dir)?;
+    rendered
+        .into_iter()
+        .map(|(format, text)| {
+            let path = dir.join(format.file_name());
+            write_atomically(dir, &path, text.as_bytes())?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// A scan can run for an hour across hundreds of accounts; finding out only at the end that
+/// `--out` points somewhere unwritable would throw all of that away. This creates `dir` and
+/// a throw-away file in it, which is exactly what [`write`] will need.
+pub fn ensure_writable(dir: &Path) -> Result<(), RenderError> {
+    create_dir(dir)?;
+    let probe = temp_file_in(dir).map_err(|e| RenderError::io("create a file in", dir, e))?;
+    let probe_path = probe.path().to_path_buf();
+    probe
+        .close()
+        .map_err(|e| RenderError::io("remove", &probe_path, e))
+}
+
+fn create_dir(dir: &Path) -> Result<(), RenderError> {
+    std::fs::create_dir_all(dir).map_err(|e| RenderError::io("create directory", dir, e))
+}
+
+/// A dot-prefixed name keeps an interrupted write out of `report.*` globs; the temporary
+/// file deletes itself when dropped on any error path.
+fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".orgsweep-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
+    let fail = |e: io::Error| RenderError::io("write", path, e);
+    let mut file = temp_file_in(dir).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    // Flush to disk before the rename, or a crash could leave a renamed but empty report.
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use orgsweep_model::{
+        Account, Change, Coverage, CoverageStatus, Finding, InventoryItem, Run, Severity, Stats,
+        Tool,
+    };
+    use time::macros::datetime;
+
+    use super::*;
+
+    /// A small but complete report: two accounts, one gap, findings of several severities.
+    pub(crate) fn sample_report() -> Report {
+        let mut evidence = serde_json::Map::new();
+        evidence.insert("policy".into(), "AWSCompromisedKeyQuarantineV2".into());
+        let finding = |severity, account: &str, check: &str, region: &str, id: &str| Finding {
+            id: format!("id-{check}-{id}"),
+            check_id: check.into(),
+            severity,
+            account_id: account.into(),
+            region: region.into(),
+            resource_type: "iam_user".into(),
+            resource_id: id.into(),
+            title: format!("title of {check} on {id}"),
+            detail: format!("detail of {check}"),
+            evidence: evidence.clone(),
+            remediation: vec!["first step".into(), "second step".into()],
+            change: Some(Change::New),
+        };
+        let mut report = Report {
+            schema_version: orgsweep_model::SCHEMA_VERSION,
+            tool: Tool {
+                name: "orgsweep".into(),
+                version: "0.1.0".into(),
+            },
+            run: Run {
+                started_at: datetime!(2026-03-02 10:00:00 +01:00),
+                finished_at: datetime!(2026-03-02 09:12:34 UTC),
+                management_account_id: "111111111111".into(),
+                window_days: 7,
+                regions: vec!["eu-west-1".into(), "us-east-1".into()],
+                expected_regions: vec!["eu-west-1".into()],
+            },
+            accounts: vec![
+                Account {
+                    account_id: "111111111111".into(),
+                    name: "management".into(),
+                    email: "root@example.com".into(),
+                    status: "ACTIVE".into(),
+                    ou_path: "Root".into(),
+                    ou_ids: vec![],
+                    tags: BTreeMap::new(),
+                    scanned: true,
+                },
+                Account {
+                    account_id: "222222222222".into(),
+                    name: "workloads".into(),
+                    email: "wl@example.com".into(),
+                    status: "ACTIVE".into(),
+                    ou_path: "Root/Workloads".into(),
+                    ou_ids: vec![],
+                    tags: BTreeMap::new(),
+                    scanned: false,
+                },
+            ],
+            coverage: vec![
+                Coverage {
+                    account_id: "111111111111".into(),
+                    region: Some("eu-west-1".into()),
+                    check_id: None,
+                    status: CoverageStatus::Ok,
+                    error: None,
+                },
+                Coverage {
+                    account_id: "222222222222".into(),
+                    region: None,
+                    check_id: None,
+                    status: CoverageStatus::Failed,
+                    error: Some("AccessDenied: cannot assume OrganizationAccountAccessRole".into()),
+                },
+            ],
+            findings: vec![
+                finding(
+                    Severity::Low,
+                    "111111111111",
+                    "iam.access_key_unused",
+                    "global",
+                    "bob",
+                ),
+                finding(
+                    Severity::Critical,
+                    "111111111111",
+                    "iam.quarantine_policy_attached",
+                    "global",
+                    "alice",
+                ),
+                finding(
+                    Severity::High,
+                    "222222222222",
+                    "resources.unexpected_region",
+                    "ap-south-1",
+                    "i-0123",
+                ),
+            ],
+            inventory: vec![InventoryItem {
+                account_id: "111111111111".into(),
+                region: "eu-west-1".into(),
+                resource_type: "ec2_instance".into(),
+                resource_id: "i-0abc".into(),
+                created_at: Some(datetime!(2026-03-01 08:00:00 UTC)),
+                state: Some("running".into()),
+                tags: BTreeMap::from([("Name".into(), "web".into())]),
+                known: false,
+            }],
+            stats: Stats {
+                duration_ms: 754_321,
+                api_calls: BTreeMap::from([
+                    ("iam.GetAccountAuthorizationDetails".into(), 2),
+                    ("ec2.DescribeInstances".into(), 40),
+                ]),
+                throttled: 3,
+                retries: 5,
+            },
+        };
+        report.sort();
+        report
+    }
+
+    #[test]
+    fn format_parses_known_names_case_insensitively() {
+        assert_eq!("json".parse::<Format>(), Ok(Format::Json));
+        assert_eq!(" HTML ".parse::<Format>(), Ok(Format::Html));
+        for format in Format::ALL {
+            assert_eq!(format.to_string().parse::<Format>(), Ok(format));
+        }
+        assert_eq!(Format::Json.file_name(), "report.json");
+        assert_eq!(Format::Html.file_name(), "report.html");
+    }
+
+    #[test]
+    fn format_parse_error_names_the_bad_value_and_the_accepted_ones() {
+        let err = "xml".parse::<Format>().unwrap_err().to_string();
+        assert!(err.contains("'xml'"), "{err}");
+        assert!(err.contains("json") && err.contains("html"), "{err}");
+        assert!("".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn json_is_pretty_round_trips_and_ends_with_a_newline() {
+        let report = sample_report();
+        let text = to_json(&report).unwrap();
+        assert!(text.ends_with("}\n"), "{text}");
+        assert!(text.contains("\n  \"schema_version\": "), "{text}");
+        assert_eq!(orgsweep_model::parse_report(&text).unwrap(), report);
+    }
+
+    fn dir_entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn write_creates_the_directory_and_leaves_no_temp_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out").join("week-10");
+        let report = sample_report();
+
+        let paths = write(&report, &dir, &[Format::Json, Format::Html, Format::Json]).unwrap();
+        assert_eq!(
+            paths,
+            vec![dir.join("report.json"), dir.join("report.html")]
+        );
+        assert_eq!(dir_entries(&dir), vec!["report.html", "report.json"]);
+        let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        assert_eq!(json, to_json(&report).unwrap());
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert_eq!(html, to_html(&report).unwrap());
+    }
+
+    #[test]
+    fn write_replaces_an_existing_report() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("report.json"), "last week").unwrap();
+        let report = sample_report();
+        write(&report, tmp.path(), &[Format::Json]).unwrap();
+        let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
+        assert_eq!(json, to_json(&report).unwrap());
+        assert_eq!(dir_entries(tmp.path()), vec!["report.json"]);
+    }
+
+    #[test]
+    fn write_error_names_the_path() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let dir = file.path().join("sub");
+        let err = write(&sample_report(), &dir, &[Format::Json]).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains(&dir.display().to_string()), "{message}");
+        assert!(matches!(err, RenderError::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn ensure_writable_creates_the_directory_and_leaves_it_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a").join("b");
+        ensure_writable(&dir).unwrap();
+        assert!(dir.is_dir());
+        assert!(dir_entries(&dir).is_empty());
+    }
+
+    #[test]
+    fn ensure_writable_fails_under_a_regular_file_and_names_the_path() {
+        // A path below a regular file cannot be created even by root, unlike a read-only
+        // directory, so this test means the same thing in a container running as root.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let dir = file.path().join("sub");
+        let err = ensure_writable(&dir).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("cannot create directory {}: ", dir.display())),
+            "{message}"
+        );
+    }
+}
