@@ -131,9 +131,14 @@ impl Session {
             AwsError::Credentials("no credentials provider is configured".to_owned())
         })?;
         if let Err(err) = provider.provide_credentials().await {
+            let found = match &err {
+                CredentialsError::CredentialsNotLoaded(_) => "none found in the standard chain \
+                    (environment, profile, SSO, web identity, container, instance metadata)"
+                    .to_owned(),
+                other => error_chain(other),
+            };
             return Err(AwsError::Credentials(format!(
-                "{} (set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in with aws sso login)",
-                error_chain(&err)
+                "{found}; set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login"
             )));
         }
 
@@ -188,12 +193,7 @@ impl Session {
             counters: self.shared.counters.clone(),
         };
         if let Err(err) = provider.provide_credentials().await {
-            let message = match &err {
-                CredentialsError::ProviderError(_) | CredentialsError::Unhandled(_) => {
-                    error_chain(&err)
-                }
-                _ => err.to_string(),
-            };
+            let message = error_chain(&err);
             return Err(AwsError::AssumeRole { role_arn, message });
         }
         let config = self

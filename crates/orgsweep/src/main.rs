@@ -1,1 +1,294 @@
-fn main() {}
+//! The `orgsweep` binary: parses the command line, wires the crates together, and turns
+//! errors into one line and an exit code. The work happens in the libraries.
+
+mod cli;
+mod config;
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Parser as _;
+use orgsweep_aws::{Limits, Session, SessionOptions};
+use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
+use orgsweep_model::{Report, Severity};
+use time::OffsetDateTime;
+
+use crate::cli::{Cli, Command, ReportArgs, ScanArgs};
+use crate::config::Config;
+
+/// Exit code for "findings at or above --fail-on" (DESIGN.md).
+const EXIT_FINDINGS: u8 = 3;
+/// The look-back CloudTrail keeps event history for, and so the largest sensible window.
+const MAX_WINDOW_DAYS: u32 = 90;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // clap's message spans several lines (usage, tips); the first names the problem.
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see orgsweep --help)");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Report(args) => rerender(args),
+        Command::Checks => {
+            print!("{}", checks_table());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn checks_table() -> String {
+    let mut out = format!(
+        "{:<36} {:<9} {:<8} {}\n",
+        "CHECK", "SEVERITY", "SCOPE", "TITLE"
+    );
+    for check in orgsweep_checks::CATALOGUE {
+        let meta = check.meta();
+        let scope = match meta.scope {
+            orgsweep_checks::Scope::Account => "account",
+            orgsweep_checks::Scope::Region => "region",
+        };
+        out.push_str(&format!(
+            "{:<36} {:<9} {:<8} {}\n",
+            meta.id,
+            meta.severity.as_str(),
+            scope,
+            meta.title
+        ));
+    }
+    out
+}
+
+/// A region name as AWS spells them (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`):
+/// checked before connecting so a typo fails at once.
+fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn region_list(flag: &str, names: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = names
+        .into_iter()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if let Some(bad) = names.iter().find(|r| !is_region_name(r)) {
+        bail!("{flag}: '{bad}' is not a region name (expected names like us-east-1)");
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+fn default_out_dir(now: OffsetDateTime) -> PathBuf {
+    let stamp = format!(
+        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    Path::new("reports").join(stamp)
+}
+
+/// The scan's settings: flags win over the config file, which wins over defaults.
+fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions> {
+    let regions = if !args.regions.is_empty() {
+        args.regions.clone()
+    } else {
+        config.regions.clone().unwrap_or_default()
+    };
+    let regions = if regions.is_empty() || regions.iter().any(|r| r == "all") {
+        if regions.len() > 1 {
+            bail!("--regions: 'all' cannot be combined with region names");
+        }
+        RegionSelection::All
+    } else {
+        RegionSelection::List(region_list("--regions", regions)?)
+    };
+    let expected = if !args.expected_regions.is_empty() {
+        args.expected_regions.clone()
+    } else {
+        config.expected_regions.clone().unwrap_or_default()
+    };
+    let window_days = args.window_days.or(config.window_days).unwrap_or(7);
+    if !(1..=MAX_WINDOW_DAYS).contains(&window_days) {
+        bail!("--window-days: {window_days} is outside 1..={MAX_WINDOW_DAYS}");
+    }
+    Ok(ScanOptions {
+        filter: AccountFilter {
+            accounts: args.accounts.clone(),
+            exclude_accounts: args.exclude_accounts.clone(),
+            ous: args.ou.clone(),
+        },
+        regions,
+        expected_regions: region_list("--expected-regions", expected)?,
+        window_days,
+        account_concurrency: usize::from(args.concurrency),
+        ..ScanOptions::default()
+    })
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let options = scan_options(&args, &config)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(OffsetDateTime::now_utc()));
+    // Refuse before an hour of scanning, not after.
+    orgsweep_report::ensure_writable(&out).context("--out")?;
+
+    let interactive = std::io::stderr().is_terminal();
+    progress::init_logging(interactive);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let session_options = SessionOptions {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        role_name: args.role_name.clone(),
+        external_id: args.external_id.clone(),
+        ..SessionOptions::default()
+    };
+    let session_options = match &config.role_name {
+        Some(role) if args.role_name == SessionOptions::default().role_name => SessionOptions {
+            role_name: role.clone(),
+            ..session_options
+        },
+        _ => session_options,
+    };
+    let report = runtime.block_on(async {
+        let session = Session::connect(session_options, Limits::default()).await?;
+        let progress = progress::Reporter::new(interactive);
+        let report = orgsweep_engine::scan(&session, &options, &progress).await?;
+        progress.finish();
+        anyhow::Ok(report)
+    })?;
+    runtime.shutdown_timeout(Duration::from_secs(1));
+
+    let paths = orgsweep_report::write(&report, &out, &args.format)?;
+    print_summary(&report, &paths);
+    Ok(exit_for(&report, args.fail_on))
+}
+
+fn exit_for(report: &Report, fail_on: Option<Severity>) -> ExitCode {
+    match (fail_on, report.max_severity()) {
+        (Some(threshold), Some(worst)) if worst >= threshold => ExitCode::from(EXIT_FINDINGS),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn print_summary(report: &Report, paths: &[PathBuf]) {
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {s}", report.count_by_severity(*s)))
+        .collect();
+    let scanned = report.accounts.iter().filter(|a| a.scanned).count();
+    println!(
+        "{} findings ({}); {} of {} accounts scanned; {} coverage gaps; {} API calls in {:.1} s",
+        report.findings.len(),
+        counts.join(", "),
+        scanned,
+        report.accounts.len(),
+        report.gaps().count(),
+        report.stats.api_calls.values().sum::<u64>(),
+        report.stats.duration_ms as f64 / 1000.0
+    );
+    for path in paths {
+        println!("wrote {}", path.display());
+    }
+}
+
+fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.report)
+        .with_context(|| format!("cannot read {}", args.report.display()))?;
+    let report = orgsweep_model::parse_report(&text)
+        .with_context(|| format!("{}", args.report.display()))?;
+    let out = match args.out {
+        Some(out) => out,
+        None => args
+            .report
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    for path in orgsweep_report::write(&report, &out, &args.format)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names_are_checked_for_shape() {
+        for good in [
+            "us-east-1",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "eu-central-2",
+        ] {
+            assert!(is_region_name(good), "{good}");
+        }
+        for bad in [
+            "us-east",
+            "useast1",
+            "US-EAST-1",
+            "us-east-1a",
+            "-east-1",
+            "us--1",
+            "",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_catalogue_table_lists_every_check() {
+        let table = checks_table();
+        for check in orgsweep_checks::CATALOGUE {
+            assert!(table.contains(check.meta().id));
+        }
+    }
+}

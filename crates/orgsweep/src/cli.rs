@@ -1,0 +1,129 @@
+//! The command line. Every flag's help says what it is for; defaults suit a weekly scan of
+//! a whole organization.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use orgsweep_model::Severity;
+use orgsweep_report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orgsweep",
+    version,
+    about = "Sweeps a whole AWS Organization for signs of unauthorized activity.",
+    long_about = "Sweeps a whole AWS Organization for signs of unauthorized activity: assumes a \
+role into every member account, scans every region under rate limits, runs the checks of \
+`orgsweep checks`, and writes one JSON and HTML report with what to do next.\n\n\
+Credentials come from the standard AWS chain (environment, profile, SSO, instance role) and \
+must belong to the organization's management account.\n\n\
+Exit codes: 0 clean, 1 usage or fatal error, 3 findings at or above --fail-on."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan the organization and write the report.
+    Scan(ScanArgs),
+    /// Re-render a report from its JSON (for example as HTML).
+    Report(ReportArgs),
+    /// List the checks: id, severity, scope and title.
+    Checks,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// AWS profile of the management account (default: the standard credential chain).
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+
+    /// Send every AWS call, STS included, to this endpoint (an emulator such as moto).
+    /// AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Role to assume in each member account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub role_name: String,
+
+    /// External id the member roles require, if any.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Scan only these account ids.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub accounts: Vec<String>,
+
+    /// Do not scan these account ids.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub exclude_accounts: Vec<String>,
+
+    /// Scan only accounts under these OUs (ou-… or the root r-…), descendants included.
+    #[arg(long, value_name = "OU_ID,…", value_delimiter = ',')]
+    pub ou: Vec<String>,
+
+    /// Regions to scan: `all` (every region enabled in each account) or a list.
+    #[arg(long, value_name = "all|R,…", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Regions the organization normally operates in; resources elsewhere are findings.
+    /// Overrides `expected_regions` of the config file.
+    #[arg(long, value_name = "R,…", value_delimiter = ',')]
+    pub expected_regions: Vec<String>,
+
+    /// Settings file (TOML): expected_regions, regions, window_days, role_name.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Look-back window in days for "recently created / used" checks (1–90).
+    #[arg(long, value_name = "DAYS")]
+    pub window_days: Option<u32>,
+
+    /// Directory to write the report into [default: reports/<UTC timestamp>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Report formats to write.
+    #[arg(
+        long,
+        value_name = "F,…",
+        value_delimiter = ',',
+        default_value = "json,html"
+    )]
+    pub format: Vec<Format>,
+
+    /// Exit with code 3 when a finding of this severity or higher exists
+    /// (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Accounts scanned at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report.json of an earlier scan.
+    pub report: PathBuf,
+
+    /// Formats to write.
+    #[arg(
+        long,
+        value_name = "F,…",
+        value_delimiter = ',',
+        default_value = "html"
+    )]
+    pub format: Vec<Format>,
+
+    /// Directory to write into [default: the report's own directory].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
