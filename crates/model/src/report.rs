@@ -247,9 +247,15 @@ mod tests {
     #[test]
     fn finding_id_is_stable_and_separates_parts() {
         let a = finding_id("iam.x", "111111111111", "global", "user", "alice");
-        assert_eq!(a, finding_id("iam.x", "111111111111", "global", "user", "alice"));
+        assert_eq!(
+            a,
+            finding_id("iam.x", "111111111111", "global", "user", "alice")
+        );
         assert_eq!(a.len(), 16);
-        assert_ne!(a, finding_id("iam.x", "111111111111", "global", "use", "ralice"));
+        assert_ne!(
+            a,
+            finding_id("iam.x", "111111111111", "global", "use", "ralice")
+        );
     }
 
     #[test]
