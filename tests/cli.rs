@@ -1,0 +1,196 @@
+//! The command line's contract for bad input: exit 1 and one line naming the problem, never a
+//! panic or a hang. These need no emulator; the ones that do are in `scan.rs`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The real binary with a clean AWS environment: nothing from the developer's own
+/// configuration, and no instance-metadata probe off the machine.
+fn orgsweep() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") || key == "ORGSWEEP_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_REGION", "us-east-1");
+    command
+}
+
+fn with_keys(mut command: Command) -> Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret");
+    command
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().expect("the orgsweep binary runs")
+}
+
+/// Asserts exit 1 and a single `error:` line on stderr that contains `needle`.
+fn assert_one_line_error(output: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("error:"), "{stderr}");
+    assert!(
+        lines[0].contains(needle),
+        "expected '{needle}' in: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn out_dir(tmp: &Path) -> String {
+    tmp.join("out").display().to_string()
+}
+
+#[test]
+fn unreachable_endpoint_fails_fast_with_one_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    let mut command = with_keys(orgsweep());
+    command.args([
+        "scan",
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--out",
+        &out_dir(tmp.path()),
+    ]);
+    let started = Instant::now();
+    let output = run(command);
+    // A guard against hanging on retries, not a speed claim.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_one_line_error(&output, "cannot reach the AWS endpoint http://127.0.0.1:1");
+}
+
+#[test]
+fn missing_credentials_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut command = orgsweep();
+    command.args([
+        "scan",
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--out",
+        &out_dir(tmp.path()),
+    ]);
+    let output = run(command);
+    assert_one_line_error(&output, "no usable AWS credentials");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("AWS_PROFILE"));
+}
+
+#[test]
+fn unwritable_out_is_refused_before_scanning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A directory under a regular file cannot be created, even by root.
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let out = file.join("reports");
+    let mut command = with_keys(orgsweep());
+    command
+        .args(["scan", "--endpoint-url", "http://127.0.0.1:1", "--out"])
+        .arg(&out);
+    let output = run(command);
+    assert_one_line_error(&output, &out.display().to_string());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--out"));
+}
+
+#[test]
+fn malformed_region_names_are_refused_before_connecting() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (flag, value, needle) in [
+        ("--regions", "us-east-1,mars", "'mars' is not a region name"),
+        (
+            "--expected-regions",
+            "US-EAST-1",
+            "'US-EAST-1' is not a region name",
+        ),
+        ("--regions", "all,us-east-1", "'all' cannot be combined"),
+    ] {
+        let mut command = with_keys(orgsweep());
+        command.args(["scan", flag, value, "--out", &out_dir(tmp.path())]);
+        assert_one_line_error(&run(command), needle);
+    }
+}
+
+#[test]
+fn bad_flags_and_values_are_usage_errors_with_exit_1() {
+    for (args, needle) in [
+        (vec!["scan", "--no-such-flag"], "--no-such-flag"),
+        (vec!["scan", "--fail-on", "urgent"], "urgent"),
+        (vec!["scan", "--format", "pdf"], "pdf"),
+        (vec!["scan", "--window-days", "365"], "365"),
+        (
+            vec!["report", "/nonexistent/report.json"],
+            "/nonexistent/report.json",
+        ),
+    ] {
+        let mut command = with_keys(orgsweep());
+        command.args(&args);
+        let output = run(command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_config_file_names_the_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(
+        &config,
+        "window_days = 7\nexpected_region = [\"us-east-1\"]\n",
+    )
+    .expect("write");
+    let mut command = with_keys(orgsweep());
+    command
+        .args(["scan", "--out", &out_dir(tmp.path()), "--config"])
+        .arg(&config);
+    assert_one_line_error(&run(command), "line 2");
+}
+
+#[test]
+fn help_and_checks_exit_zero() {
+    let mut help = orgsweep();
+    help.args(["scan", "--help"]);
+    let output = run(help);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--endpoint-url",
+        "--role-name",
+        "--regions",
+        "--expected-regions",
+        "--fail-on",
+        "--out",
+    ] {
+        assert!(text.contains(flag), "help lacks {flag}");
+    }
+
+    let mut checks = orgsweep();
+    checks.arg("checks");
+    let output = run(checks);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for id in [
+        "iam.quarantine_policy_attached",
+        "iam.access_key_recently_created",
+        "iam.console_user_without_mfa",
+        "resources.unexpected_region",
+    ] {
+        assert!(text.contains(id), "checks lacks {id}");
+    }
+}
