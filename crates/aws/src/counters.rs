@@ -94,9 +94,12 @@ impl Intercept for CountingInterceptor {
         "orgsweep-counters"
     }
 
-    fn read_before_execution(
+    // Once per operation, after the operation's own configuration (which carries its
+    // name) is in the bag; `read_before_execution` runs too early for that.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {

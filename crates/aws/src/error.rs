@@ -67,28 +67,32 @@ pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
 pub(crate) fn from_sdk<E>(
     operation: &'static str,
     endpoint: &str,
-    err: SdkError<E, HttpResponse>,
+    err: &SdkError<E, HttpResponse>,
 ) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    match &err {
+    match err {
         SdkError::ServiceError(context) => {
             let e = context.err();
             let status = context.raw().status().as_u16();
+            // Some endpoints (and some AWS failures) answer without a parsable error code:
+            // the HTTP status is then the best name for what happened.
+            let code = e
+                .code()
+                .map_or_else(|| http_status_name(status), str::to_owned);
+            let message = e.message().unwrap_or("no details in the response");
             AwsError::Service {
                 operation,
-                code: e
-                    .code()
-                    .map_or_else(|| format!("HTTP {status}"), str::to_owned),
-                message: e.message().unwrap_or("no message").replace('\n', " "),
+                code,
+                message: message.replace('\n', " "),
             }
         }
         SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
             AwsError::Unreachable {
                 endpoint: endpoint.to_owned(),
                 operation,
-                message: error_chain(&err),
+                message: error_chain(err),
             }
         }
         SdkError::TimeoutError(_) => AwsError::Unreachable {
@@ -98,7 +102,21 @@ where
         },
         _ => AwsError::Other {
             operation,
-            message: error_chain(&err),
+            message: error_chain(err),
         },
     }
+}
+
+fn http_status_name(status: u16) -> String {
+    let name = match status {
+        400 => "bad request",
+        401 => "unauthorized",
+        403 => "access denied",
+        404 => "not found",
+        429 => "too many requests",
+        500 => "internal server error",
+        503 => "service unavailable",
+        _ => "error",
+    };
+    format!("HTTP {status} ({name})")
 }

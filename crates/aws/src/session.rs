@@ -19,8 +19,11 @@ use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
 use aws_sdk_iam::config::retry::RetryPartition;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::counters::{Counters, CountingInterceptor};
 use crate::error::{AwsError, error_chain, from_sdk};
@@ -193,7 +196,13 @@ impl Session {
             counters: self.shared.counters.clone(),
         };
         if let Err(err) = provider.provide_credentials().await {
-            let message = error_chain(&err);
+            // The provider wraps the STS error; unwrapped, it says what AWS answered.
+            let message = std::error::Error::source(&err)
+                .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
+                .map_or_else(
+                    || error_chain(&err),
+                    |e| from_sdk("sts:AssumeRole", &self.shared.endpoint, e).to_string(),
+                );
             return Err(AwsError::AssumeRole { role_arn, message });
         }
         let config = self
@@ -276,10 +285,7 @@ impl AccountSession {
     pub(crate) fn error<E>(
         &self,
         operation: &'static str,
-        err: aws_smithy_runtime_api::client::result::SdkError<
-            E,
-            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-        >,
+        err: SdkError<E, HttpResponse>,
     ) -> AwsError
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata
@@ -288,7 +294,7 @@ impl AccountSession {
             + Sync
             + 'static,
     {
-        from_sdk(operation, &self.shared.endpoint, err)
+        from_sdk(operation, &self.shared.endpoint, &err)
     }
 
     /// The region global services are called through.
