@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan the organization and write the report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Re-render a report from its JSON (for example as HTML).
     Report(ReportArgs),
     /// List the checks: id, severity, scope and title.

@@ -55,7 +55,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Report(args) => rerender(args),
         Command::Checks => {
             print!("{}", checks_table());

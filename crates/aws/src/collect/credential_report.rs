@@ -39,6 +39,15 @@ fn text_cell(cell: &str) -> Option<String> {
     (!is_absent(cell)).then(|| cell.to_owned())
 }
 
+/// Column positions of one access-key slot; `None` where the report lacks the column.
+struct SlotColumns {
+    active: Option<usize>,
+    rotated: Option<usize>,
+    used: Option<usize>,
+    region: Option<usize>,
+    service: Option<usize>,
+}
+
 pub fn parse_credential_report(
     csv_bytes: &[u8],
     generated_at: Option<OffsetDateTime>,
@@ -66,14 +75,12 @@ pub fn parse_credential_report(
     let password_enabled = col("password_enabled");
     let password_last_used = col("password_last_used");
     let mfa = col("mfa_active");
-    let slot_columns = |n: u8| {
-        (
-            col(&format!("access_key_{n}_active")),
-            col(&format!("access_key_{n}_last_rotated")),
-            col(&format!("access_key_{n}_last_used_date")),
-            col(&format!("access_key_{n}_last_used_region")),
-            col(&format!("access_key_{n}_last_used_service")),
-        )
+    let slot_columns = |n: u8| SlotColumns {
+        active: col(&format!("access_key_{n}_active")),
+        rotated: col(&format!("access_key_{n}_last_rotated")),
+        used: col(&format!("access_key_{n}_last_used_date")),
+        region: col(&format!("access_key_{n}_last_used_region")),
+        service: col(&format!("access_key_{n}_last_used_service")),
     };
     let slots = [slot_columns(1), slot_columns(2)];
 
@@ -81,18 +88,12 @@ pub fn parse_credential_report(
     for record in reader.records() {
         let record = record?;
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
-        let slot = |(active, rotated, used, region, service): (
-            Option<usize>,
-            Option<usize>,
-            Option<usize>,
-            Option<usize>,
-            Option<usize>,
-        )| AccessKeySlot {
-            active: bool_cell(cell(active)).unwrap_or(false),
-            last_rotated: time_cell(cell(rotated)),
-            last_used_date: time_cell(cell(used)),
-            last_used_region: text_cell(cell(region)),
-            last_used_service: text_cell(cell(service)),
+        let slot = |c: &SlotColumns| AccessKeySlot {
+            active: bool_cell(cell(c.active)).unwrap_or(false),
+            last_rotated: time_cell(cell(c.rotated)),
+            last_used_date: time_cell(cell(c.used)),
+            last_used_region: text_cell(cell(c.region)),
+            last_used_service: text_cell(cell(c.service)),
             key_id: None,
         };
         rows.push(CredentialReportRow {
@@ -102,7 +103,7 @@ pub fn parse_credential_report(
             password_enabled: bool_cell(cell(password_enabled)),
             password_last_used: time_cell(cell(password_last_used)),
             mfa_active: bool_cell(cell(mfa)).unwrap_or(false),
-            access_keys: [slot(slots[0]), slot(slots[1])],
+            access_keys: [slot(&slots[0]), slot(&slots[1])],
         });
     }
     Ok(CredentialReport { generated_at, rows })
