@@ -1,1 +1,318 @@
+//! End to end: the real `orgsweep` binary against a real moto server, seeded with the demo
+//! organization and its planted incidents, with IAM enforcement on so the member account
+//! without a usable scan role is a real gap.
 
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+use orgsweep_demo::emulator::{self, Emulator};
+use orgsweep_demo::seed::{self, DemoOrg};
+use orgsweep_model::{CoverageStatus, Report, Severity};
+
+struct Fixture {
+    /// Kept alive (and stopped on exit) for the whole test binary.
+    _emulator: Mutex<Emulator>,
+    org: DemoOrg,
+}
+
+/// One emulator and one seeded organization for every test in this file: seeding takes a
+/// few seconds and the scans only read.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let emulator = Emulator::start().expect("moto starts");
+        let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+        let org = runtime
+            .block_on(seed::seed_demo(&emulator.endpoint()))
+            .expect("demo organization seeds");
+        emulator::enforce_auth(&emulator.endpoint()).expect("IAM enforcement turns on");
+        Fixture {
+            _emulator: Mutex::new(emulator),
+            org,
+        }
+    })
+}
+
+/// `orgsweep scan` as the seeded scanner identity, with nothing from the developer's AWS
+/// configuration.
+fn scan(org: &DemoOrg, out: &Path, extra: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") || key == "ORGSWEEP_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(org.scanner_env());
+    command
+        .args(["scan", "--endpoint-url", &org.endpoint, "--out"])
+        .arg(out)
+        .args(extra);
+    command.output().expect("orgsweep runs")
+}
+
+fn read_report(dir: &Path) -> Report {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    orgsweep_model::parse_report(&text).expect("report parses")
+}
+
+fn demo_regions(org: &DemoOrg) -> (String, String) {
+    (org.scan_regions.join(","), org.expected_regions.join(","))
+}
+
+#[test]
+fn demo_scan_reports_every_planted_incident_and_the_gap() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("report");
+    let (regions, expected) = demo_regions(org);
+    let output = scan(
+        org,
+        &out,
+        &[
+            "--regions",
+            &regions,
+            "--expected-regions",
+            &expected,
+            "--fail-on",
+            "high",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let report = read_report(&out);
+    let p = &org.planted;
+    let has = |check: &str, account: &str, needle: &str| {
+        report.findings.iter().any(|f| {
+            f.check_id == check && f.account_id == account && f.resource_id.contains(needle)
+        })
+    };
+    assert!(
+        has(
+            "iam.quarantine_policy_attached",
+            &p.quarantined_user.0,
+            &format!("user/{}", p.quarantined_user.1)
+        ),
+        "quarantined user missing: {:#?}",
+        report.findings
+    );
+    let new_key = report.findings.iter().find(|f| {
+        f.check_id == "iam.access_key_recently_created"
+            && f.account_id == p.new_access_key_user.0
+            && f.evidence.get("user").and_then(|u| u.as_str())
+                == Some(p.new_access_key_user.1.as_str())
+    });
+    let new_key = new_key.expect("the fresh access key is reported");
+    assert!(
+        new_key.resource_id.starts_with("AKIA") || new_key.resource_id.starts_with("ASIA"),
+        "{}",
+        new_key.resource_id
+    );
+    assert!(has(
+        "iam.console_user_without_mfa",
+        &p.console_user_without_mfa.0,
+        &format!("user/{}", p.console_user_without_mfa.1)
+    ));
+    assert!(!has(
+        "iam.console_user_without_mfa",
+        &p.console_user_with_mfa.0,
+        &format!("user/{}", p.console_user_with_mfa.1)
+    ));
+    let (account, region, instance) = &p.unexpected_region_instance;
+    let far = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == "resources.unexpected_region" && &f.resource_id == instance)
+        .expect("the instance in an unexpected region is reported");
+    assert_eq!(
+        (&far.account_id, &far.region, far.severity),
+        (account, region, Severity::High)
+    );
+    let (_, _, web) = &p.expected_region_instance;
+    assert!(
+        !report.findings.iter().any(|f| &f.resource_id == web),
+        "instance in an expected region reported"
+    );
+
+    // The member account without a usable scan role is a gap, not silence.
+    let gap = report
+        .coverage
+        .iter()
+        .find(|c| c.account_id == p.unusable_account)
+        .expect("the unusable account is in coverage");
+    assert_eq!(
+        (gap.status, gap.region.as_deref(), gap.check_id.as_deref()),
+        (CoverageStatus::Failed, None, None)
+    );
+    assert!(
+        gap.error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot assume role")),
+        "{gap:?}"
+    );
+    let sandbox = report
+        .accounts
+        .iter()
+        .find(|a| a.account_id == p.unusable_account)
+        .expect("listed");
+    assert!(!sandbox.scanned);
+    assert_eq!(
+        report.accounts.len(),
+        org.accounts.len() + 1,
+        "management account plus members"
+    );
+    for account in report
+        .accounts
+        .iter()
+        .filter(|a| a.account_id != p.unusable_account)
+    {
+        assert!(account.scanned, "{account:?}");
+        for region in &org.scan_regions {
+            assert!(
+                report
+                    .coverage
+                    .iter()
+                    .any(|c| c.account_id == account.account_id
+                        && c.region.as_deref() == Some(region.as_str())
+                        && c.status == CoverageStatus::Ok),
+                "{} {region} not covered",
+                account.account_id
+            );
+        }
+    }
+
+    // Inventory and stats come from the scan itself.
+    assert!(
+        report
+            .inventory
+            .iter()
+            .any(|i| &i.resource_id == instance && &i.region == region)
+    );
+    assert!(report.inventory.iter().any(|i| &i.resource_id == web));
+    assert!(
+        report
+            .stats
+            .api_calls
+            .get("ec2.DescribeInstances")
+            .is_some_and(|n| *n >= 6)
+    );
+    assert!(report.stats.api_calls.contains_key("sts.AssumeRole"));
+    assert!(
+        report
+            .stats
+            .api_calls
+            .contains_key("iam.GetAccountAuthorizationDetails")
+    );
+
+    // The HTML shows the attacker's tag only escaped, and loads nothing from the network.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html written");
+    assert!(
+        !html.contains(&org.planted.xss_payload),
+        "raw payload in the HTML"
+    );
+    assert!(!html.contains("<script>alert("), "raw payload in the HTML");
+    assert!(
+        html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("),
+        "escaped payload missing"
+    );
+    for remote in ["src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(remote), "HTML references {remote}");
+    }
+    let gaps_at = html.find("Coverage gaps").expect("gaps section");
+    let findings_at = html
+        .find(&far.title.replace('\'', "&#39;"))
+        .unwrap_or(usize::MAX);
+    assert!(
+        gaps_at < findings_at,
+        "coverage gaps come before the findings"
+    );
+
+    // `orgsweep report` re-renders the HTML from the JSON alone.
+    let rerendered = tmp.path().join("again");
+    let output = Command::new(env!("CARGO_BIN_EXE_orgsweep"))
+        .args(["report"])
+        .arg(out.join("report.json"))
+        .args(["--format", "html", "--out"])
+        .arg(&rerendered)
+        .output()
+        .expect("orgsweep report runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again = std::fs::read_to_string(rerendered.join("report.html")).expect("re-rendered");
+    assert_eq!(again, html);
+}
+
+#[test]
+fn finding_ids_are_stable_and_filters_narrow_the_scan() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (regions, expected) = demo_regions(org);
+    let dev = &org.planted.console_user_without_mfa.0;
+    let args = [
+        "--regions",
+        &regions,
+        "--expected-regions",
+        &expected,
+        "--accounts",
+        dev,
+    ];
+    let first = scan(org, &tmp.path().join("1"), &args);
+    // Findings exist, but without --fail-on the exit code stays 0.
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = scan(org, &tmp.path().join("2"), &args);
+    assert_eq!(second.status.code(), Some(0));
+    let (a, b) = (
+        read_report(&tmp.path().join("1")),
+        read_report(&tmp.path().join("2")),
+    );
+    assert_eq!(a.accounts.len(), 1);
+    assert_eq!(&a.accounts[0].account_id, dev);
+    assert!(a.findings.iter().all(|f| &f.account_id == dev));
+    assert!(!a.findings.is_empty());
+    let ids = |r: &Report| r.findings.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&a),
+        ids(&b),
+        "finding ids or order changed between identical scans"
+    );
+}
+
+#[test]
+fn an_unknown_region_or_account_is_exit_1_with_one_line() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (args, needle) in [
+        (
+            ["--regions", "us-east-1,xx-nowhere-9"],
+            "unknown region 'xx-nowhere-9'",
+        ),
+        (
+            ["--expected-regions", "xx-nowhere-9"],
+            "unknown region 'xx-nowhere-9'",
+        ),
+        (
+            ["--accounts", "999999999999"],
+            "account 999999999999 is not in the organization",
+        ),
+        (["--ou", "ou-none-nothing"], "ou-none-nothing"),
+    ] {
+        let output = scan(org, &tmp.path().join("x"), &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(errors[0].contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
