@@ -140,7 +140,69 @@ impl Intercept for CountingInterceptor {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use aws_config::retry::RetryConfig;
+    use aws_credential_types::Credentials;
+    use aws_sdk_iam::Client;
+    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
+
     use super::*;
+
+    const THROTTLED: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>\
+        <Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+    const REPORT_STATE: &str = "<GenerateCredentialReportResponse><GenerateCredentialReportResult>\
+        <State>COMPLETE</State></GenerateCredentialReportResult></GenerateCredentialReportResponse>";
+
+    /// A real IAM client whose HTTP answers come from the rules: throttled twice, then fine.
+    /// The SDK's standard retry must retry, and the interceptor must count every step.
+    #[tokio::test]
+    async fn throttling_is_retried_with_backoff_and_counted() {
+        let rule = mock!(Client::generate_credential_report)
+            .sequence()
+            .http_status(400, Some(THROTTLED.to_owned()))
+            .times(2)
+            .http_status(200, Some(REPORT_STATE.to_owned()))
+            .build();
+        let counters = Arc::new(Counters::default());
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "test",
+            ))
+            .http_client(create_mock_http_client())
+            .interceptor(
+                MockResponseInterceptor::new()
+                    .rule_mode(RuleMode::Sequential)
+                    .with_rule(&rule),
+            )
+            .interceptor(CountingInterceptor(counters.clone()))
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .build();
+        let output = Client::from_conf(config)
+            .generate_credential_report()
+            .send()
+            .await
+            .expect("succeeds after two throttled attempts");
+        assert_eq!(output.state().map(|s| s.as_str()), Some("COMPLETE"));
+        let snapshot = counters.snapshot();
+        assert_eq!(snapshot.throttled, 2);
+        assert_eq!(snapshot.retries, 2);
+        assert_eq!(
+            snapshot.api_calls.get("iam.GenerateCredentialReport"),
+            Some(&1)
+        );
+        assert_eq!(rule.num_calls(), 3);
+    }
 
     #[test]
     fn recognises_throttling_in_every_protocol() {
