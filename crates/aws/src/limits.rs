@@ -62,9 +62,10 @@ impl Service {
 /// The key of one token bucket within a service: (account, region).
 pub type LimitKey = (String, String);
 
-/// One keyed limiter per service. Buckets are created on first use of a key.
+/// One keyed limiter per service, indexed by the service's discriminant. Buckets are
+/// created on first use of a key.
 pub struct Limits {
-    limiters: Vec<(Service, DefaultKeyedRateLimiter<LimitKey>)>,
+    limiters: [DefaultKeyedRateLimiter<LimitKey>; Service::ALL.len()],
 }
 
 impl fmt::Debug for Limits {
@@ -82,28 +83,17 @@ impl Default for Limits {
 impl Limits {
     /// Builds limiters with `quota(service)` = (per second, burst); zeros are raised to one.
     pub fn new(quota: impl Fn(Service) -> (u32, u32)) -> Self {
-        let limiters = Service::ALL
-            .iter()
-            .map(|&service| {
-                let (rate, burst) = quota(service);
-                let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
-                let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-                (
-                    service,
-                    RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
-                )
-            })
-            .collect();
+        let limiters = Service::ALL.map(|service| {
+            let (rate, burst) = quota(service);
+            let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+            let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
         Limits { limiters }
     }
 
     fn limiter(&self, service: Service) -> &DefaultKeyedRateLimiter<LimitKey> {
-        // Every service is in ALL, so the lookup cannot miss; the fallback keeps it total.
-        self.limiters
-            .iter()
-            .find(|(s, _)| *s == service)
-            .map(|(_, l)| l)
-            .unwrap_or(&self.limiters[0].1)
+        &self.limiters[service as usize]
     }
 
     /// Waits until the bucket of (service, account, region) has a token.
@@ -185,6 +175,13 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
+
+    #[test]
+    fn every_service_indexes_its_own_limiter() {
+        for (i, service) in Service::ALL.iter().enumerate() {
+            assert_eq!(*service as usize, i, "{service:?}");
+        }
+    }
 
     #[tokio::test]
     async fn a_key_never_exceeds_its_rate_and_keys_are_independent() {
