@@ -1,0 +1,471 @@
+//! Builds the demo organization in moto with planted incidents, through the real AWS SDK
+//! for Rust. Seeding runs before IAM enforcement is turned on (see [`crate::emulator`]), with
+//! moto's default administrator identity.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, anyhow};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag as Ec2Tag, TagSpecification};
+use aws_sdk_iam::config::Credentials;
+use aws_sdk_organizations::types::{OrganizationFeatureSet, Tag as OrgTag};
+use serde::Serialize;
+
+/// The least-privilege scan policy users are told to deploy; the demo grants exactly it,
+/// so a permission the scan lacks shows up here first.
+pub const SCAN_POLICY: &str = include_str!("../../aws/iam/orgsweep-scan-policy.json");
+
+const HOME_REGION: &str = "us-east-1";
+const SCAN_ROLE: &str = "OrganizationAccountAccessRole";
+const QUARANTINE_POLICY: &str = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2";
+/// The attacker-controlled tag value the HTML report must escape.
+pub const XSS_PAYLOAD: &str = "<script>alert('orgsweep-xss')</script>";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScannerCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoAccount {
+    pub id: String,
+    pub name: String,
+    pub ou: String,
+    /// Whether the scan role can be used in this account.
+    pub scan_role_usable: bool,
+    /// `ACTIVE`, or `SUSPENDED` for the closed account.
+    pub status: String,
+}
+
+/// Where each planted incident is: (account id, name or region, id).
+#[derive(Debug, Clone, Serialize)]
+pub struct Planted {
+    pub quarantined_user: (String, String),
+    pub new_access_key_user: (String, String),
+    pub console_user_without_mfa: (String, String),
+    pub console_user_with_mfa: (String, String),
+    /// (account, region, instance id)
+    pub unexpected_region_instance: (String, String, String),
+    pub expected_region_instance: (String, String, String),
+    /// The member account whose scan role cannot be used.
+    pub unusable_account: String,
+    /// A closed (suspended) member account.
+    pub closed_account: String,
+    pub xss_payload: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoOrg {
+    pub endpoint: String,
+    pub management_account_id: String,
+    pub scanner: ScannerCredentials,
+    /// The member accounts.
+    pub accounts: Vec<DemoAccount>,
+    pub expected_regions: Vec<String>,
+    pub scan_regions: Vec<String>,
+    pub planted: Planted,
+}
+
+impl DemoOrg {
+    /// The environment a child `orgsweep` process needs to scan as the seeded scanner, and
+    /// nothing from the developer's own AWS configuration. Callers should also remove
+    /// `AWS_PROFILE`, `AWS_SESSION_TOKEN` and `AWS_ENDPOINT_URL` from the child's environment.
+    pub fn scanner_env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ACCESS_KEY_ID", self.scanner.access_key_id.as_str()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.scanner.secret_access_key.as_str(),
+            ),
+            ("AWS_REGION", HOME_REGION),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+}
+
+fn sdk_config(endpoint: &str, credentials: Credentials, region: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .build()
+}
+
+/// The identity moto accepts before enforcement is on.
+fn admin_credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "orgsweep-demo")
+}
+
+/// One member account's seeding session: the scan role's credentials.
+struct Member {
+    id: String,
+    iam: aws_sdk_iam::Client,
+    endpoint: String,
+    credentials: Credentials,
+}
+
+impl Member {
+    async fn assume(endpoint: &str, admin: &SdkConfig, id: &str) -> anyhow::Result<Member> {
+        let sts = aws_sdk_sts::Client::new(admin);
+        let assumed = sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{id}:role/{SCAN_ROLE}"))
+            .role_session_name("orgsweep-seed")
+            .send()
+            .await
+            .with_context(|| format!("assuming {SCAN_ROLE} in {id}"))?;
+        let c = assumed
+            .credentials()
+            .ok_or_else(|| anyhow!("AssumeRole into {id} returned no credentials"))?;
+        let credentials = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            None,
+            "orgsweep-seed",
+        );
+        Ok(Member {
+            id: id.to_owned(),
+            iam: aws_sdk_iam::Client::new(&sdk_config(endpoint, credentials.clone(), HOME_REGION)),
+            endpoint: endpoint.to_owned(),
+            credentials,
+        })
+    }
+
+    fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&sdk_config(
+            &self.endpoint,
+            self.credentials.clone(),
+            region,
+        ))
+    }
+
+    /// Gives the scan role the repository's read-only policy (moto's role has none, and
+    /// under enforcement it could do nothing).
+    async fn grant_scan_policy(&self) -> anyhow::Result<()> {
+        self.iam
+            .put_role_policy()
+            .role_name(SCAN_ROLE)
+            .policy_name("orgsweep-scan")
+            .policy_document(SCAN_POLICY)
+            .send()
+            .await
+            .with_context(|| format!("granting the scan policy in {}", self.id))?;
+        Ok(())
+    }
+
+    async fn user(&self, name: &str) -> anyhow::Result<()> {
+        self.iam
+            .create_user()
+            .user_name(name)
+            .send()
+            .await
+            .with_context(|| format!("creating user {name} in {}", self.id))?;
+        Ok(())
+    }
+
+    async fn access_key(&self, user: &str) -> anyhow::Result<()> {
+        self.iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .with_context(|| format!("creating an access key for {user} in {}", self.id))?;
+        Ok(())
+    }
+
+    async fn console_password(&self, user: &str) -> anyhow::Result<()> {
+        self.iam
+            .create_login_profile()
+            .user_name(user)
+            .password("Demo-Passw0rd-not-secret")
+            .send()
+            .await
+            .with_context(|| format!("giving {user} a console password in {}", self.id))?;
+        Ok(())
+    }
+
+    async fn mfa(&self, user: &str) -> anyhow::Result<()> {
+        let device = self
+            .iam
+            .create_virtual_mfa_device()
+            .virtual_mfa_device_name(format!("{user}-mfa"))
+            .send()
+            .await
+            .with_context(|| format!("creating an MFA device for {user}"))?;
+        let serial = device
+            .virtual_mfa_device()
+            .map(|d| d.serial_number().to_owned())
+            .ok_or_else(|| anyhow!("CreateVirtualMFADevice returned no device"))?;
+        self.iam
+            .enable_mfa_device()
+            .user_name(user)
+            .serial_number(serial)
+            .authentication_code1("123456")
+            .authentication_code2("654321")
+            .send()
+            .await
+            .with_context(|| format!("enabling MFA for {user}"))?;
+        Ok(())
+    }
+
+    async fn instance(&self, region: &str, name: &str) -> anyhow::Result<String> {
+        let ec2 = self.ec2(region);
+        let images = ec2
+            .describe_images()
+            .send()
+            .await
+            .with_context(|| format!("listing images in {region}"))?;
+        let image = images
+            .images()
+            .iter()
+            .find_map(|i| i.image_id())
+            .ok_or_else(|| anyhow!("moto has no image in {region}"))?
+            .to_owned();
+        let tag = Ec2Tag::builder().key("Name").value(name).build();
+        let run = ec2
+            .run_instances()
+            .image_id(image)
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::Instance)
+                    .tags(tag)
+                    .build(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("launching an instance in {region} of {}", self.id))?;
+        run.instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("RunInstances returned no instance"))
+    }
+}
+
+/// Seeds the demo organization. Call [`crate::emulator::enforce_auth`] afterwards so the
+/// scan runs under real IAM authorization.
+pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
+    let admin = sdk_config(endpoint, admin_credentials(), HOME_REGION);
+    let org = aws_sdk_organizations::Client::new(&admin);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .context("creating the organization")?;
+    let management_account_id = org
+        .describe_organization()
+        .send()
+        .await
+        .context("describing the organization")?
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .ok_or_else(|| anyhow!("the organization has no management account"))?
+        .to_owned();
+    let root = org
+        .list_roots()
+        .send()
+        .await
+        .context("listing roots")?
+        .roots()
+        .first()
+        .and_then(|r| r.id())
+        .ok_or_else(|| anyhow!("the organization has no root"))?
+        .to_owned();
+    let mut ous = BTreeMap::new();
+    for name in ["Workloads", "Sandbox"] {
+        let ou = org
+            .create_organizational_unit()
+            .parent_id(&root)
+            .name(name)
+            .send()
+            .await
+            .with_context(|| format!("creating OU {name}"))?;
+        let id = ou
+            .organizational_unit()
+            .and_then(|o| o.id())
+            .ok_or_else(|| anyhow!("CreateOrganizationalUnit returned no id"))?;
+        ous.insert(name, id.to_owned());
+    }
+
+    let mut accounts = Vec::new();
+    for (name, ou, env) in [
+        ("prod", "Workloads", "prod"),
+        ("dev", "Workloads", "dev"),
+        ("sandbox", "Sandbox", "sandbox"),
+        ("retired", "Sandbox", "retired"),
+    ] {
+        let created = org
+            .create_account()
+            .account_name(name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await
+            .with_context(|| format!("creating account {name}"))?;
+        let id = created
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .ok_or_else(|| anyhow!("CreateAccount for {name} returned no account id"))?
+            .to_owned();
+        org.move_account()
+            .account_id(&id)
+            .source_parent_id(&root)
+            .destination_parent_id(&ous[ou])
+            .send()
+            .await
+            .with_context(|| format!("moving {name} into {ou}"))?;
+        org.tag_resource()
+            .resource_id(&id)
+            .tags(OrgTag::builder().key("env").value(env).build()?)
+            .send()
+            .await
+            .with_context(|| format!("tagging {name}"))?;
+        accounts.push(DemoAccount {
+            id,
+            name: name.to_owned(),
+            ou: ou.to_owned(),
+            scan_role_usable: matches!(name, "prod" | "dev"),
+            status: "ACTIVE".to_owned(),
+        });
+    }
+    let id_of = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.id.clone())
+            .unwrap_or_default()
+    };
+    let (prod_id, dev_id, sandbox_id, retired_id) = (
+        id_of("prod"),
+        id_of("dev"),
+        id_of("sandbox"),
+        id_of("retired"),
+    );
+
+    // prod: a user AWS quarantined for an exposed key, a fresh key, a web server.
+    let prod = Member::assume(endpoint, &admin, &prod_id).await?;
+    prod.grant_scan_policy().await?;
+    prod.user("legacy-ci").await?;
+    prod.iam
+        .attach_user_policy()
+        .user_name("legacy-ci")
+        .policy_arn(QUARANTINE_POLICY)
+        .send()
+        .await
+        .context("attaching the quarantine policy (is MOTO_IAM_LOAD_MANAGED_POLICIES set?)")?;
+    prod.access_key("legacy-ci").await?;
+    prod.user("build-bot").await?;
+    prod.access_key("build-bot").await?;
+    let web = prod.instance("us-east-1", "web-1").await?;
+
+    // dev: a console user without MFA (and one with), and an instance far away whose Name
+    // tag is a script.
+    let dev = Member::assume(endpoint, &admin, &dev_id).await?;
+    dev.grant_scan_policy().await?;
+    dev.user("alice").await?;
+    dev.console_password("alice").await?;
+    dev.user("bob").await?;
+    dev.console_password("bob").await?;
+    dev.mfa("bob").await?;
+    let far = dev.instance("ap-southeast-2", XSS_PAYLOAD).await?;
+
+    // sandbox: no usable scan role. The role is gone, and the scanner is denied assuming
+    // any role there (moto lets AssumeRole succeed for a deleted role).
+    let sandbox = Member::assume(endpoint, &admin, &sandbox_id).await?;
+    sandbox
+        .iam
+        .delete_role()
+        .role_name(SCAN_ROLE)
+        .send()
+        .await
+        .context("deleting the sandbox scan role")?;
+
+    // retired: closed, so Organizations reports it SUSPENDED.
+    org.close_account()
+        .account_id(&retired_id)
+        .send()
+        .await
+        .context("closing the retired account")?;
+    if let Some(retired) = accounts.iter_mut().find(|a| a.id == retired_id) {
+        retired.status = "SUSPENDED".to_owned();
+    }
+
+    // The scanning identity: a real IAM user in the management account with exactly the
+    // repository's scan policy and permission to assume the scan role.
+    let iam = aws_sdk_iam::Client::new(&admin);
+    let scanner = "orgsweep-scanner";
+    iam.create_user()
+        .user_name(scanner)
+        .send()
+        .await
+        .context("creating the scanner user")?;
+    iam.put_user_policy()
+        .user_name(scanner)
+        .policy_name("orgsweep-scan")
+        .policy_document(SCAN_POLICY)
+        .send()
+        .await
+        .context("granting the scanner the scan policy")?;
+    let assume = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": format!("arn:aws:iam::*:role/{SCAN_ROLE}")},
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": format!("arn:aws:iam::{sandbox_id}:role/*")}
+        ]
+    });
+    iam.put_user_policy()
+        .user_name(scanner)
+        .policy_name("orgsweep-assume-scan-role")
+        .policy_document(assume.to_string())
+        .send()
+        .await
+        .context("letting the scanner assume the scan role")?;
+    let key = iam
+        .create_access_key()
+        .user_name(scanner)
+        .send()
+        .await
+        .context("creating the scanner's access key")?;
+    let key = key
+        .access_key()
+        .ok_or_else(|| anyhow!("CreateAccessKey returned no key"))?;
+
+    Ok(DemoOrg {
+        endpoint: endpoint.to_owned(),
+        management_account_id,
+        scanner: ScannerCredentials {
+            access_key_id: key.access_key_id().to_owned(),
+            secret_access_key: key.secret_access_key().to_owned(),
+        },
+        accounts,
+        expected_regions: vec!["eu-west-1".to_owned(), "us-east-1".to_owned()],
+        scan_regions: vec![
+            "ap-southeast-2".to_owned(),
+            "eu-west-1".to_owned(),
+            "us-east-1".to_owned(),
+        ],
+        planted: Planted {
+            quarantined_user: (prod_id.clone(), "legacy-ci".to_owned()),
+            new_access_key_user: (prod_id.clone(), "build-bot".to_owned()),
+            console_user_without_mfa: (dev_id.clone(), "alice".to_owned()),
+            console_user_with_mfa: (dev_id.clone(), "bob".to_owned()),
+            unexpected_region_instance: (dev_id, "ap-southeast-2".to_owned(), far),
+            expected_region_instance: (prod_id, "us-east-1".to_owned(), web),
+            unusable_account: sandbox_id,
+            closed_account: retired_id,
+            xss_payload: XSS_PAYLOAD.to_owned(),
+        },
+    })
+}
