@@ -163,10 +163,24 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
         org.accounts.len() + 1,
         "management account plus members"
     );
+    // The closed account is listed and skipped, with the reason.
+    let closed = report
+        .coverage
+        .iter()
+        .find(|c| c.account_id == p.closed_account)
+        .expect("the closed account is in coverage");
+    assert_eq!(closed.status, CoverageStatus::Skipped);
+    assert!(
+        closed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("SUSPENDED")),
+        "{closed:?}"
+    );
     for account in report
         .accounts
         .iter()
-        .filter(|a| a.account_id != p.unusable_account)
+        .filter(|a| a.account_id != p.unusable_account && a.account_id != p.closed_account)
     {
         assert!(account.scanned, "{account:?}");
         for region in &org.scan_regions {
@@ -315,4 +329,23 @@ fn an_unknown_region_or_account_is_exit_1_with_one_line() {
         assert!(errors[0].contains(needle), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[test]
+fn credentials_the_organization_does_not_know_are_exit_1() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut impostor = org.clone();
+    // moto's default identity: rejected now that IAM enforcement is on.
+    impostor.scanner.access_key_id = "AKIAIOSFODNN7EXAMPLE".to_owned();
+    let output = scan(&impostor, &tmp.path().join("x"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("organizations:DescribeOrganization"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("x").join("report.json").exists());
 }
