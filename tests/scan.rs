@@ -344,7 +344,7 @@ fn credentials_the_organization_does_not_know_are_exit_1() {
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(
-        errors[0].contains("organizations:DescribeOrganization"),
+        errors[0].contains("organizations:DescribeOrganization failed: HTTP 403"),
         "{stderr}"
     );
     assert!(!tmp.path().join("x").join("report.json").exists());

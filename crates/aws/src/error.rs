@@ -95,6 +95,13 @@ where
                 message: error_chain(err),
             }
         }
+        // An error answer the SDK could not parse (an emulator or proxy speaking another
+        // protocol): the status still says what happened.
+        SdkError::ResponseError(context) => AwsError::Service {
+            operation,
+            code: http_status_name(context.raw().status().as_u16()),
+            message: "the response body could not be parsed".to_owned(),
+        },
         SdkError::TimeoutError(_) => AwsError::Unreachable {
             endpoint: endpoint.to_owned(),
             operation,

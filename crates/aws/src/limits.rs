@@ -53,7 +53,7 @@ impl Service {
         match self {
             Service::Ec2 => (16, 80),
             Service::Iam => (5, 10),
-            Service::Organizations => (4, 8),
+            Service::Organizations => (5, 10),
             Service::Sts => (50, 100),
         }
     }

@@ -2,11 +2,12 @@
 //! tags, and the regions of the partition.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_organizations::types::{AccountState, ParentType};
 use futures::{StreamExt, TryStreamExt};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 use crate::error::AwsError;
 use crate::session::{AccountSession, Session};
@@ -50,6 +51,10 @@ struct OuNode {
     parent: (String, bool),
 }
 
+/// One cell per OU: accounts of the same OU discovered concurrently wait for the first
+/// lookup instead of repeating it.
+type OuCache = Mutex<HashMap<String, Arc<OnceCell<OuNode>>>>;
+
 impl Session {
     /// Reads the organization. The first call fails fast (two attempts) so an unreachable
     /// endpoint or a caller outside an organization is reported within seconds.
@@ -84,7 +89,7 @@ impl Session {
             listed.extend(page.accounts().iter().cloned());
         }
 
-        let ous: Mutex<HashMap<String, OuNode>> = Mutex::new(HashMap::new());
+        let ous = OuCache::default();
         let accounts = futures::stream::iter(listed)
             .map(|account| {
                 let management = &management;
@@ -148,7 +153,7 @@ async fn parent_of(management: &AccountSession, child: &str) -> Result<(String, 
 /// Walks from an account's parent up to the root, describing each OU once per scan.
 async fn ou_path(
     management: &AccountSession,
-    cache: &Mutex<HashMap<String, OuNode>>,
+    cache: &OuCache,
     (mut id, mut is_root): (String, bool),
 ) -> Result<(Vec<String>, String), AwsError> {
     let mut ids = Vec::new();
@@ -161,10 +166,9 @@ async fn ou_path(
             names.push("Root".to_owned());
             break;
         }
-        let cached = cache.lock().await.get(&id).cloned();
-        let node = match cached {
-            Some(node) => node,
-            None => {
+        let cell = cache.lock().await.entry(id.clone()).or_default().clone();
+        let node = cell
+            .get_or_try_init(|| async {
                 let described = management
                     .organizations(None)
                     .describe_organizational_unit()
@@ -172,18 +176,17 @@ async fn ou_path(
                     .send()
                     .await
                     .map_err(|e| management.error("organizations:DescribeOrganizationalUnit", e))?;
-                let node = OuNode {
+                Ok::<_, AwsError>(OuNode {
                     name: described
                         .organizational_unit()
                         .and_then(|ou| ou.name())
                         .unwrap_or(&id)
                         .to_owned(),
                     parent: parent_of(management, &id).await?,
-                };
-                cache.lock().await.insert(id.clone(), node.clone());
-                node
-            }
-        };
+                })
+            })
+            .await?
+            .clone();
         ids.push(id);
         names.push(node.name);
         (id, is_root) = node.parent;
