@@ -163,6 +163,31 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
         org.accounts.len() + 1,
         "management account plus members"
     );
+    // A scan role denied one API: exactly the check needing it is a gap, region by region,
+    // while the account's other checks ran.
+    let (data, action) = &p.service_denied_account;
+    for region in &org.scan_regions {
+        let gap = report
+            .coverage
+            .iter()
+            .find(|c| &c.account_id == data && c.region.as_deref() == Some(region.as_str()))
+            .expect("each region of the denied account is in coverage");
+        assert_eq!(gap.status, CoverageStatus::Failed, "{gap:?}");
+        assert_eq!(gap.check_id.as_deref(), Some("resources.unexpected_region"));
+        assert!(
+            gap.error
+                .as_deref()
+                .is_some_and(|e| e.contains(action.as_str())),
+            "{gap:?}"
+        );
+    }
+    assert!(
+        report
+            .coverage
+            .iter()
+            .any(|c| &c.account_id == data && c.region.is_none() && c.status == CoverageStatus::Ok)
+    );
+
     // The closed account is listed and skipped, with the reason.
     let closed = report
         .coverage
@@ -180,7 +205,7 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     for account in report
         .accounts
         .iter()
-        .filter(|a| a.account_id != p.unusable_account && a.account_id != p.closed_account)
+        .filter(|a| ![&p.unusable_account, &p.closed_account, data].contains(&&a.account_id))
     {
         assert!(account.scanned, "{account:?}");
         for region in &org.scan_regions {

@@ -18,6 +18,8 @@ pub const SCAN_POLICY: &str = include_str!("../../aws/iam/orgsweep-scan-policy.j
 const HOME_REGION: &str = "us-east-1";
 const SCAN_ROLE: &str = "OrganizationAccountAccessRole";
 const QUARANTINE_POLICY: &str = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2";
+/// The action the `data` account's scan role is denied.
+const DENIED_ACTION: &str = "ec2:DescribeInstances";
 /// The attacker-controlled tag value the HTML report must escape.
 pub const XSS_PAYLOAD: &str = "<script>alert('orgsweep-xss')</script>";
 
@@ -50,6 +52,8 @@ pub struct Planted {
     pub expected_region_instance: (String, String, String),
     /// The member account whose scan role cannot be used.
     pub unusable_account: String,
+    /// A member account whose scan role is denied one action: (account, action).
+    pub service_denied_account: (String, String),
     /// A closed (suspended) member account.
     pub closed_account: String,
     pub xss_payload: String,
@@ -304,6 +308,7 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     for (name, ou, env) in [
         ("prod", "Workloads", "prod"),
         ("dev", "Workloads", "dev"),
+        ("data", "Workloads", "data"),
         ("sandbox", "Sandbox", "sandbox"),
         ("retired", "Sandbox", "retired"),
     ] {
@@ -336,7 +341,7 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             id,
             name: name.to_owned(),
             ou: ou.to_owned(),
-            scan_role_usable: matches!(name, "prod" | "dev"),
+            scan_role_usable: matches!(name, "prod" | "dev" | "data"),
             status: "ACTIVE".to_owned(),
         });
     }
@@ -347,12 +352,8 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             .map(|a| a.id.clone())
             .unwrap_or_default()
     };
-    let (prod_id, dev_id, sandbox_id, retired_id) = (
-        id_of("prod"),
-        id_of("dev"),
-        id_of("sandbox"),
-        id_of("retired"),
-    );
+    let (prod_id, dev_id, data_id) = (id_of("prod"), id_of("dev"), id_of("data"));
+    let (sandbox_id, retired_id) = (id_of("sandbox"), id_of("retired"));
 
     // prod: a user AWS quarantined for an exposed key, a fresh key, a web server.
     let prod = Member::assume(endpoint, &admin, &prod_id).await?;
@@ -380,6 +381,23 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     dev.console_password("bob").await?;
     dev.mfa("bob").await?;
     let far = dev.instance("ap-southeast-2", XSS_PAYLOAD).await?;
+
+    // data: the scan role works but is denied one API, so exactly the checks needing it
+    // become gaps, region by region.
+    let data = Member::assume(endpoint, &admin, &data_id).await?;
+    data.grant_scan_policy().await?;
+    let deny = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": DENIED_ACTION, "Resource": "*"}]
+    });
+    data.iam
+        .put_role_policy()
+        .role_name(SCAN_ROLE)
+        .policy_name("deny-describe-instances")
+        .policy_document(deny.to_string())
+        .send()
+        .await
+        .context("denying the data account's scan role ec2:DescribeInstances")?;
 
     // sandbox: no usable scan role. The role is gone, and the scanner is denied assuming
     // any role there (moto lets AssumeRole succeed for a deleted role).
@@ -464,6 +482,7 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             unexpected_region_instance: (dev_id, "ap-southeast-2".to_owned(), far),
             expected_region_instance: (prod_id, "us-east-1".to_owned(), web),
             unusable_account: sandbox_id,
+            service_denied_account: (data_id, DENIED_ACTION.to_owned()),
             closed_account: retired_id,
             xss_payload: XSS_PAYLOAD.to_owned(),
         },
