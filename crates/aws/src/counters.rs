@@ -49,10 +49,6 @@ impl Counters {
             retries: self.retries.load(Ordering::Relaxed),
         }
     }
-
-    pub fn total_calls(&self) -> u64 {
-        self.calls.lock().map(|c| c.values().sum()).unwrap_or(0)
-    }
 }
 
 /// Error codes AWS uses for throttling across the query, JSON and EC2 protocols.

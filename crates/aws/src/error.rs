@@ -39,12 +39,6 @@ impl AwsError {
             _ => None,
         }
     }
-
-    pub fn is_access_denied(&self) -> bool {
-        self.code().is_some_and(|c| {
-            c.contains("AccessDenied") || c == "UnauthorizedOperation" || c == "AuthFailure"
-        })
-    }
 }
 
 /// The error and its sources on one line, skipping sources whose text the parent repeats.

@@ -161,14 +161,6 @@ impl Session {
         &self.shared.counters
     }
 
-    /// The region global services are called through.
-    pub fn home_region(&self) -> String {
-        self.shared
-            .base
-            .region()
-            .map_or_else(|| DEFAULT_HOME_REGION.to_owned(), |r| r.to_string())
-    }
-
     /// The session of the management account, with the caller's own credentials.
     pub fn management(&self, account_id: &str) -> AccountSession {
         AccountSession {

@@ -45,13 +45,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Role to assume in each member account.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole"
-    )]
-    pub role_name: String,
+    /// Role to assume in each member account [default: OrganizationAccountAccessRole, or
+    /// role_name of the config file].
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
 
     /// External id the member roles require, if any.
     #[arg(long, value_name = "ID")]

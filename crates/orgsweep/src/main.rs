@@ -183,19 +183,17 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let defaults = SessionOptions::default();
     let session_options = SessionOptions {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
-        role_name: args.role_name.clone(),
+        role_name: args
+            .role_name
+            .clone()
+            .or_else(|| config.role_name.clone())
+            .unwrap_or(defaults.role_name.clone()),
         external_id: args.external_id.clone(),
-        ..SessionOptions::default()
-    };
-    let session_options = match &config.role_name {
-        Some(role) if args.role_name == SessionOptions::default().role_name => SessionOptions {
-            role_name: role.clone(),
-            ..session_options
-        },
-        _ => session_options,
+        ..defaults
     };
     let report = runtime.block_on(async {
         let session = Session::connect(session_options, Limits::default()).await?;
