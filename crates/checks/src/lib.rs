@@ -9,7 +9,9 @@
 
 mod checks;
 
-use orgsweep_model::facts::{Facts, Source};
+use orgsweep_model::facts::{
+    CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails, Source,
+};
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
@@ -51,10 +53,31 @@ pub struct Context<'a> {
     pub facts: &'a Facts,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The start of the look-back window.
     pub fn window_start(&self) -> OffsetDateTime {
         self.now - Duration::days(i64::from(self.window_days))
+    }
+
+    pub fn iam_authorization_details(&self) -> Result<&'a IamAuthorizationDetails, CheckError> {
+        self.facts
+            .iam_authorization_details
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::IamAuthorizationDetails))
+    }
+
+    pub fn credential_report(&self) -> Result<&'a CredentialReport, CheckError> {
+        self.facts
+            .credential_report
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::CredentialReport))
+    }
+
+    pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {
+        self.facts
+            .ec2_instances
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::Ec2Instances))
     }
 
     /// Whether `when` falls inside the look-back window.

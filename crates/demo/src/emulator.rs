@@ -41,6 +41,12 @@ fn venv_python(venv: &Path) -> PathBuf {
     venv.join("bin").join("python")
 }
 
+/// The last lines of a tool's output, on one line, for an error message.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
+}
+
 /// Runs `command`, turning a failure into an error carrying the end of its output.
 fn run_quietly(mut command: Command, what: &str) -> anyhow::Result<()> {
     let output = command
@@ -51,15 +57,7 @@ fn run_quietly(mut command: Command, what: &str) -> anyhow::Result<()> {
     }
     let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stdout));
-    let tail: Vec<&str> = text
-        .lines()
-        .rev()
-        .take(5)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    bail!("{what} failed ({}): {}", output.status, tail.join(" | "))
+    bail!("{what} failed ({}): {}", output.status, tail(&text))
 }
 
 /// Installs moto into the project's virtualenv unless it is already there, and returns the
@@ -180,17 +178,9 @@ impl Emulator {
                 let _ = child.wait();
                 thread::sleep(Duration::from_millis(100));
                 let log = log.lock().map(|l| l.clone()).unwrap_or_default();
-                let tail: Vec<&str> = log
-                    .lines()
-                    .rev()
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
                 bail!(
                     "moto did not start within {START_TIMEOUT:?}: {}",
-                    tail.join(" | ")
+                    tail(&log)
                 );
             }
         };

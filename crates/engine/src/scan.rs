@@ -373,42 +373,26 @@ fn run_checks(
     let mut complete = true;
     for check in checks_of(scope) {
         let meta = check.meta();
-        if let Some((source, err)) = meta
+        let failed_source = meta
             .sources
             .iter()
-            .find_map(|s| collected.failed.get(s).map(|e| (s, e)))
-        {
-            complete = false;
-            outcome.cover(
-                account,
-                region,
-                Some(meta.id),
-                CoverageStatus::Failed,
-                Some(format!("{source}: {err}")),
-            );
-            continue;
-        }
-        match orgsweep_checks::run(check, &ctx) {
+            .find_map(|s| collected.failed.get(s).map(|e| format!("{s}: {e}")));
+        let verdict = match failed_source {
+            Some(error) => Err((region, CoverageStatus::Failed, error)),
+            None => match orgsweep_checks::run(check, &ctx) {
+                Ok(findings) => Ok(findings),
+                // A check lacking configuration lacks it everywhere: one account-wide entry.
+                Err(err @ CheckError::NotConfigured(_)) => {
+                    Err((None, CoverageStatus::Skipped, err.to_string()))
+                }
+                Err(err) => Err((region, CoverageStatus::Failed, err.to_string())),
+            },
+        };
+        match verdict {
             Ok(findings) => outcome.findings.extend(findings),
-            // A check that lacks configuration lacks it everywhere: one account-wide entry.
-            Err(err @ CheckError::NotConfigured(_)) => {
-                outcome.cover(
-                    account,
-                    None,
-                    Some(meta.id),
-                    CoverageStatus::Skipped,
-                    Some(err.to_string()),
-                );
-            }
-            Err(err) => {
-                complete = false;
-                outcome.cover(
-                    account,
-                    region,
-                    Some(meta.id),
-                    CoverageStatus::Failed,
-                    Some(err.to_string()),
-                );
+            Err((scope, status, error)) => {
+                complete &= status != CoverageStatus::Failed;
+                outcome.cover(account, scope, Some(meta.id), status, Some(error));
             }
         }
     }

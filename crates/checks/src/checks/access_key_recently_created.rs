@@ -29,11 +29,7 @@ impl Check for AccessKeyRecentlyCreated {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        let report = ctx
-            .facts
-            .credential_report
-            .as_ref()
-            .ok_or(CheckError::MissingSource(Source::CredentialReport))?;
+        let report = ctx.credential_report()?;
         let mut drafts = Vec::new();
         for row in &report.rows {
             for (slot, key) in row.access_keys.iter().enumerate() {

@@ -28,11 +28,7 @@ impl Check for ConsoleUserWithoutMfa {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        let report = ctx
-            .facts
-            .credential_report
-            .as_ref()
-            .ok_or(CheckError::MissingSource(Source::CredentialReport))?;
+        let report = ctx.credential_report()?;
         // The root user is iam.root_mfa_disabled's business, with its own exceptions.
         Ok(report
             .rows

@@ -95,11 +95,7 @@ impl Check for QuarantinePolicyAttached {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        let details = ctx
-            .facts
-            .iam_authorization_details
-            .as_ref()
-            .ok_or(CheckError::MissingSource(Source::IamAuthorizationDetails))?;
+        let details = ctx.iam_authorization_details()?;
         let mut drafts = Vec::new();
 
         let quarantined_groups: Vec<(&str, Vec<String>)> = details

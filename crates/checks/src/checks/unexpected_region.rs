@@ -38,11 +38,7 @@ impl Check for UnexpectedRegion {
                 "no expected regions configured (--expected-regions)",
             ));
         }
-        let instances = ctx
-            .facts
-            .ec2_instances
-            .as_ref()
-            .ok_or(CheckError::MissingSource(Source::Ec2Instances))?;
+        let instances = ctx.ec2_instances()?;
         if ctx.expected_regions.iter().any(|r| r == ctx.region) {
             return Ok(Vec::new());
         }
