@@ -9,8 +9,10 @@
 
 mod checks;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use orgsweep_model::facts::{
-    CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails, Source,
+    AccountSummary, CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails, Source,
 };
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
@@ -40,23 +42,99 @@ pub struct CheckMeta {
     pub remediation: &'static [&'static str],
 }
 
-/// What a check sees: the facts of one scope, plus the scan settings that change a verdict.
+/// The scan settings that change a verdict, the same for every scope of a scan.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub window_days: u32,
+    /// Regions the organization normally operates in; empty when not configured.
+    pub expected_regions: Vec<String>,
+    /// An active access key older than this many days should have been rotated.
+    pub rotation_days: u32,
+    /// An active access key not used for this many days is unused.
+    pub unused_days: u32,
+    /// Account ids outside the organization that roles may trust (partners, vendors).
+    pub trusted_accounts: BTreeSet<String>,
+    /// Every account id of the organization, filled in by the engine after discovery.
+    pub organization_accounts: BTreeSet<String>,
+    /// The role orgsweep assumes in member accounts; never reported as unknown.
+    pub scan_role_name: String,
+    /// The known principals and resources; `None` when neither a baseline nor known
+    /// principals were given, and checks that need a reference do not run.
+    pub known: Option<Known>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            window_days: 7,
+            expected_regions: Vec::new(),
+            rotation_days: 90,
+            unused_days: 90,
+            trusted_accounts: BTreeSet::new(),
+            organization_accounts: BTreeSet::new(),
+            scan_role_name: "OrganizationAccountAccessRole".to_owned(),
+            known: None,
+        }
+    }
+}
+
+/// Known principals as glob patterns over the ARN's resource part (`user/alice`,
+/// `role/service-role/deploy-*`), per account id, with `*` for every account.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    principals: BTreeMap<String, Vec<glob::Pattern>>,
+}
+
+impl Known {
+    /// Adds patterns for `account` (`*` for all). A malformed pattern is an error naming it.
+    pub fn add_principals<'p>(
+        &mut self,
+        account: &str,
+        patterns: impl IntoIterator<Item = &'p str>,
+    ) -> Result<(), glob::PatternError> {
+        let list = self.principals.entry(account.to_owned()).or_default();
+        for pattern in patterns {
+            list.push(glob::Pattern::new(pattern)?);
+        }
+        Ok(())
+    }
+
+    /// Whether the principal with this ARN in `account` is known.
+    pub fn knows_principal(&self, account: &str, arn: &str) -> bool {
+        let key = principal_key(arn);
+        [account, "*"]
+            .iter()
+            .filter_map(|a| self.principals.get(*a))
+            .flatten()
+            .any(|p| p.matches(key))
+    }
+}
+
+/// The part of an IAM ARN after the account: `arn:aws:iam::1:user/x/alice` → `user/x/alice`.
+pub fn principal_key(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
+}
+
+/// What a check sees: the facts of one scope, plus the scan's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub account_id: &'a str,
     /// The region for region-scope checks, [`GLOBAL_REGION`] for account-scope ones.
     pub region: &'a str,
     pub now: OffsetDateTime,
-    pub window_days: u32,
-    /// Regions the organization normally operates in; empty when not configured.
-    pub expected_regions: &'a [String],
+    pub settings: &'a Settings,
     pub facts: &'a Facts,
 }
 
 impl<'a> Context<'a> {
     /// The start of the look-back window.
     pub fn window_start(&self) -> OffsetDateTime {
-        self.now - Duration::days(i64::from(self.window_days))
+        self.days_ago(self.settings.window_days)
+    }
+
+    /// The moment `days` days before now.
+    pub fn days_ago(&self, days: u32) -> OffsetDateTime {
+        self.now - Duration::days(i64::from(days))
     }
 
     pub fn iam_authorization_details(&self) -> Result<&'a IamAuthorizationDetails, CheckError> {
@@ -71,6 +149,13 @@ impl<'a> Context<'a> {
             .credential_report
             .as_ref()
             .ok_or(CheckError::MissingSource(Source::CredentialReport))
+    }
+
+    pub fn account_summary(&self) -> Result<&'a AccountSummary, CheckError> {
+        self.facts
+            .account_summary
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::AccountSummary))
     }
 
     pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {
@@ -89,8 +174,9 @@ impl<'a> Context<'a> {
 /// Why a check produced no verdict. The engine records it in `coverage`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
-    /// A source the check needs was not collected (it failed; the failure itself is in
-    /// `coverage` too).
+    /// A source the check needs was not collected. Checks ask for sources through the
+    /// [`Context`] accessors, so a check with a fallback (root MFA from the account summary
+    /// when the credential report failed) fails only when it really cannot decide.
     #[error("data source {0} unavailable")]
     MissingSource(Source),
     /// The check needs configuration that was not given; the reason says which.

@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 use orgsweep_aws::{AccountSession, AwsError, OrgAccount, Session};
-use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope};
+use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
 use orgsweep_model::facts::{Facts, Source};
 use orgsweep_model::{
     Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION, Stats,
@@ -19,8 +19,8 @@ use crate::select::{AccountFilter, RegionSelection, validate_regions};
 pub struct ScanOptions {
     pub filter: AccountFilter,
     pub regions: RegionSelection,
-    pub expected_regions: Vec<String>,
-    pub window_days: u32,
+    /// What changes verdicts; `organization_accounts` is filled in by the scan.
+    pub settings: Settings,
     /// Accounts scanned at once.
     pub account_concurrency: usize,
     /// Regions of one account scanned at once.
@@ -32,8 +32,7 @@ impl Default for ScanOptions {
         ScanOptions {
             filter: AccountFilter::default(),
             regions: RegionSelection::All,
-            expected_regions: Vec::new(),
-            window_days: 7,
+            settings: Settings::default(),
             account_concurrency: 8,
             region_concurrency: 8,
         }
@@ -113,23 +112,27 @@ pub async fn scan(
         RegionSelection::All => Vec::new(),
         RegionSelection::List(list) => list.clone(),
     };
-    if !named.is_empty() || !options.expected_regions.is_empty() {
+    let expected_regions = &options.settings.expected_regions;
+    if !named.is_empty() || !expected_regions.is_empty() {
         let known = session
             .all_regions(&management_id)
             .await
             .map_err(EngineError::Regions)?;
         validate_regions(&named, &known)?;
-        validate_regions(&options.expected_regions, &known)?;
+        validate_regions(expected_regions, &known)?;
     }
 
     let selected = options.filter.select(&organization.accounts)?;
+    let mut settings = options.settings.clone();
+    settings.organization_accounts = organization.accounts.iter().map(|a| a.id.clone()).collect();
+    let settings = &settings;
     progress.accounts_selected(selected.len());
 
     let outcomes: Vec<(Account, Outcome)> = futures::stream::iter(selected)
         .map(|account| {
             let management_id = management_id.as_str();
             async move {
-            let outcome = scan_account(session, options, account, management_id).await;
+            let outcome = scan_account(session, options, settings, account, management_id).await;
             progress.account_done(&account.id, outcome.gaps());
             info!(account = %account.id, findings = outcome.findings.len(), gaps = outcome.gaps(), "account done");
             (report_account(account, outcome.scanned), outcome)
@@ -148,9 +151,9 @@ pub async fn scan(
             started_at,
             finished_at: started_at,
             management_account_id: management_id,
-            window_days: options.window_days,
+            window_days: options.settings.window_days,
             regions: named,
-            expected_regions: options.expected_regions.clone(),
+            expected_regions: expected_regions.clone(),
         },
         accounts: Vec::new(),
         coverage: Vec::new(),
@@ -218,6 +221,7 @@ fn sources_of(scope: Scope) -> BTreeSet<Source> {
 async fn scan_account(
     session: &Session,
     options: &ScanOptions,
+    settings: &Settings,
     account: &OrgAccount,
     management_id: &str,
 ) -> Outcome {
@@ -256,7 +260,15 @@ async fn scan_account(
 
     // Account scope: collected and checked once, whatever the number of regions.
     let facts = collect(&aws, sources_of(Scope::Account), "global").await;
-    run_checks(&mut outcome, Scope::Account, options, now, id, None, &facts);
+    run_checks(
+        &mut outcome,
+        Scope::Account,
+        settings,
+        now,
+        id,
+        None,
+        &facts,
+    );
 
     let regions = match aws.regions(false).await {
         Ok(enabled) => target_regions(&mut outcome, id, &options.regions, enabled),
@@ -293,7 +305,7 @@ async fn scan_account(
         run_checks(
             &mut outcome,
             Scope::Region,
-            options,
+            settings,
             now,
             id,
             Some(&region),
@@ -356,7 +368,7 @@ async fn collect(aws: &AccountSession, sources: BTreeSet<Source>, region: &str) 
 fn run_checks(
     outcome: &mut Outcome,
     scope: Scope,
-    options: &ScanOptions,
+    settings: &Settings,
     now: OffsetDateTime,
     account: &str,
     region: Option<&str>,
@@ -366,27 +378,26 @@ fn run_checks(
         account_id: account,
         region: region.unwrap_or(orgsweep_model::GLOBAL_REGION),
         now,
-        window_days: options.window_days,
-        expected_regions: &options.expected_regions,
+        settings,
         facts: &collected.facts,
     };
     let mut complete = true;
     for check in checks_of(scope) {
         let meta = check.meta();
-        let failed_source = meta
-            .sources
-            .iter()
-            .find_map(|s| collected.failed.get(s).map(|e| format!("{s}: {e}")));
-        let verdict = match failed_source {
-            Some(error) => Err((region, CoverageStatus::Failed, error)),
-            None => match orgsweep_checks::run(check, &ctx) {
-                Ok(findings) => Ok(findings),
-                // A check lacking configuration lacks it everywhere: one account-wide entry.
-                Err(err @ CheckError::NotConfigured(_)) => {
-                    Err((None, CoverageStatus::Skipped, err.to_string()))
-                }
-                Err(err) => Err((region, CoverageStatus::Failed, err.to_string())),
-            },
+        let verdict = match orgsweep_checks::run(check, &ctx) {
+            Ok(findings) => Ok(findings),
+            // A check lacking configuration lacks it everywhere: one account-wide entry.
+            Err(err @ CheckError::NotConfigured(_)) => {
+                Err((None, CoverageStatus::Skipped, err.to_string()))
+            }
+            // The check could not decide without this source: say why it is missing.
+            Err(CheckError::MissingSource(source)) => {
+                let why = collected
+                    .failed
+                    .get(&source)
+                    .map_or_else(|| "not collected".to_owned(), ToString::to_string);
+                Err((region, CoverageStatus::Failed, format!("{source}: {why}")))
+            }
         };
         match verdict {
             Ok(findings) => outcome.findings.extend(findings),

@@ -16,6 +16,8 @@ pub enum Source {
     IamAuthorizationDetails,
     /// iam:GenerateCredentialReport + GetCredentialReport, with key ids from ListAccessKeys.
     CredentialReport,
+    /// iam:GetAccountSummary: root MFA and root keys, even without a credential report.
+    AccountSummary,
     /// ec2:DescribeInstances in one region.
     Ec2Instances,
 }
@@ -30,6 +32,7 @@ impl Source {
         match self {
             Source::IamAuthorizationDetails => "iam:GetAccountAuthorizationDetails",
             Source::CredentialReport => "iam:GetCredentialReport",
+            Source::AccountSummary => "iam:GetAccountSummary",
             Source::Ec2Instances => "ec2:DescribeInstances",
         }
     }
@@ -47,6 +50,7 @@ impl fmt::Display for Source {
 pub struct Facts {
     pub iam_authorization_details: Option<IamAuthorizationDetails>,
     pub credential_report: Option<CredentialReport>,
+    pub account_summary: Option<AccountSummary>,
     pub ec2_instances: Option<Vec<Ec2Instance>>,
 }
 
@@ -113,6 +117,15 @@ pub struct CredentialReport {
     #[serde(with = "time::serde::rfc3339::option")]
     pub generated_at: Option<OffsetDateTime>,
     pub rows: Vec<CredentialReportRow>,
+}
+
+/// The root-user fields of iam:GetAccountSummary. `None` where the summary lacks the key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    /// `AccountMFAEnabled`: the root user has an MFA device.
+    pub root_mfa_enabled: Option<bool>,
+    /// `AccountAccessKeysPresent`: the root user has access keys.
+    pub root_access_keys_present: Option<bool>,
 }
 
 /// The root user's name in the credential report.

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use orgsweep_aws::{Limits, Session, SessionOptions};
+use orgsweep_checks::Settings;
 use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
 use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
@@ -157,8 +158,11 @@ fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions>
             ous: args.ou.clone(),
         },
         regions,
-        expected_regions: region_list("--expected-regions", expected)?,
-        window_days,
+        settings: Settings {
+            expected_regions: region_list("--expected-regions", expected)?,
+            window_days,
+            ..Settings::default()
+        },
         account_concurrency: usize::from(args.concurrency),
         ..ScanOptions::default()
     })

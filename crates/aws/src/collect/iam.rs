@@ -1,9 +1,11 @@
 use std::time::Duration;
 
-use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail, ReportStateType};
+use aws_sdk_iam::types::{
+    AttachedPolicy, EntityType, PolicyDetail, ReportStateType, SummaryKeyType,
+};
 use orgsweep_model::facts::{
-    AttachedPolicies, CredentialReport, IamAuthorizationDetails, IamGroup, IamManagedPolicy,
-    IamRole, IamUser,
+    AccountSummary, AttachedPolicies, CredentialReport, IamAuthorizationDetails, IamGroup,
+    IamManagedPolicy, IamRole, IamUser,
 };
 use time::OffsetDateTime;
 
@@ -100,6 +102,23 @@ impl AccountSession {
             }
         }
         Ok(details)
+    }
+
+    /// The root user's MFA and key flags, a second source for the root checks that works
+    /// even when the credential report cannot be had.
+    pub async fn account_summary(&self) -> Result<AccountSummary, AwsError> {
+        let out = self
+            .iam(None)
+            .get_account_summary()
+            .send()
+            .await
+            .map_err(|e| self.error("iam:GetAccountSummary", e))?;
+        let flag =
+            |key: SummaryKeyType| out.summary_map().and_then(|m| m.get(&key)).map(|v| *v > 0);
+        Ok(AccountSummary {
+            root_mfa_enabled: flag(SummaryKeyType::AccountMfaEnabled),
+            root_access_keys_present: flag(SummaryKeyType::AccountAccessKeysPresent),
+        })
     }
 
     /// Generates (or reuses) the credential report, waits for it with bounded backoff,

@@ -29,6 +29,9 @@ impl AccountSession {
             Source::CredentialReport => {
                 facts.credential_report = Some(self.credential_report().await?);
             }
+            Source::AccountSummary => {
+                facts.account_summary = Some(self.account_summary().await?);
+            }
             Source::Ec2Instances => {
                 facts.ec2_instances = Some(self.ec2_instances(region).await?);
             }

@@ -65,7 +65,7 @@ impl Check for AccessKeyRecentlyCreated {
                         format!("Access key of {user} created {created_text}"),
                         format!(
                             "Key slot {slot} of {user} holds a key created {created_text}, inside the {}-day window; it is {}.",
-                            ctx.window_days,
+                            ctx.settings.window_days,
                             if key.active { "active" } else { "inactive" }
                         ),
                     )

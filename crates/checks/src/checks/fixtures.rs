@@ -5,7 +5,7 @@ use orgsweep_model::facts::{
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 
-use crate::{Check, CheckError, Context, FindingDraft};
+use crate::{Check, CheckError, Context, FindingDraft, Settings};
 
 pub const ACCOUNT: &str = "111111111111";
 pub const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
@@ -54,12 +54,25 @@ pub fn evaluate(
     region: &str,
     expected: &[String],
 ) -> Result<Vec<FindingDraft>, CheckError> {
+    let settings = Settings {
+        expected_regions: expected.to_vec(),
+        ..Settings::default()
+    };
+    evaluate_with(check, facts, region, &settings)
+}
+
+/// Evaluates `check` on `facts` with explicit settings.
+pub fn evaluate_with(
+    check: &dyn Check,
+    facts: &Facts,
+    region: &str,
+    settings: &Settings,
+) -> Result<Vec<FindingDraft>, CheckError> {
     check.evaluate(&Context {
         account_id: ACCOUNT,
         region,
         now: NOW,
-        window_days: 7,
-        expected_regions: expected,
+        settings,
         facts,
     })
 }

@@ -33,13 +33,18 @@ impl Check for UnexpectedRegion {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        if ctx.expected_regions.is_empty() {
+        if ctx.settings.expected_regions.is_empty() {
             return Err(CheckError::NotConfigured(
                 "no expected regions configured (--expected-regions)",
             ));
         }
         let instances = ctx.ec2_instances()?;
-        if ctx.expected_regions.iter().any(|r| r == ctx.region) {
+        if ctx
+            .settings
+            .expected_regions
+            .iter()
+            .any(|r| r == ctx.region)
+        {
             return Ok(Vec::new());
         }
         let region = ctx.region;
@@ -57,7 +62,7 @@ impl Check for UnexpectedRegion {
                         "Instance {id} (Name \"{name}\", {}, {}) is in {region}, outside the expected regions {}.",
                         i.instance_type,
                         i.state,
-                        ctx.expected_regions.join(", ")
+                        ctx.settings.expected_regions.join(", ")
                     ),
                 )
                 .evidence("instance_type", i.instance_type.clone())
@@ -67,7 +72,7 @@ impl Check for UnexpectedRegion {
                 .evidence("key_name", i.key_name.clone())
                 .evidence("instance_profile_arn", i.instance_profile_arn.clone())
                 .evidence("tags", json!(i.tags))
-                .evidence("expected_regions", json!(ctx.expected_regions))
+                .evidence("expected_regions", json!(ctx.settings.expected_regions))
                 .remediation(vec![
                     format!("Confirm with the owner of account {} whether instance {id} in {region} is sanctioned.", ctx.account_id),
                     format!(
