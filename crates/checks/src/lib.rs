@@ -99,6 +99,13 @@ impl Known {
         Ok(())
     }
 
+    /// Adds everything `other` knows.
+    pub fn merge(&mut self, other: Known) {
+        for (account, patterns) in other.principals {
+            self.principals.entry(account).or_default().extend(patterns);
+        }
+    }
+
     /// Whether the principal with this ARN in `account` is known.
     pub fn knows_principal(&self, account: &str, arn: &str) -> bool {
         let key = principal_key(arn);

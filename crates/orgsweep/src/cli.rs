@@ -30,6 +30,9 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Re-render a report from its JSON (for example as HTML).
     Report(ReportArgs),
+    /// Write a baseline that accepts everything in a report as known, ready to edit; pass it
+    /// to `scan --baseline` to report only what is new.
+    Baseline(BaselineArgs),
     /// List the checks: id, severity, scope and title.
     Checks,
 }
@@ -75,7 +78,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "R,…", value_delimiter = ',')]
     pub expected_regions: Vec<String>,
 
-    /// Settings file (TOML): expected_regions, regions, window_days, role_name.
+    /// Known principals (written by `orgsweep baseline`, then edited); without one, the
+    /// unknown-principal check does not run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Settings file (TOML): expected_regions, regions, window_days, role_name,
+    /// rotation_days, unused_days, trusted_accounts, [known_principals].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -123,4 +132,14 @@ pub struct ReportArgs {
     /// Directory to write into [default: the report's own directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The report.json of a scan whose state you accept.
+    pub report: PathBuf,
+
+    /// Where to write the baseline (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }

@@ -2,7 +2,6 @@
 //! errors into one line and an exit code. The work happens in the libraries.
 
 mod cli;
-mod config;
 mod progress;
 
 use std::io::IsTerminal;
@@ -18,8 +17,8 @@ use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
 use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, ReportArgs, ScanArgs};
-use crate::config::Config;
+use crate::cli::{BaselineArgs, Cli, Command, ReportArgs, ScanArgs};
+use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
 /// Exit code for "findings at or above --fail-on" (DESIGN.md).
 const EXIT_FINDINGS: u8 = 3;
@@ -58,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(*args),
         Command::Report(args) => rerender(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Checks => {
             print!("{}", checks_table());
             Ok(ExitCode::SUCCESS)
@@ -128,7 +128,7 @@ fn default_out_dir(now: OffsetDateTime) -> PathBuf {
 }
 
 /// The scan's settings: flags win over the config file, which wins over defaults.
-fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions> {
+fn scan_options(args: &ScanArgs, config: &ConfigFile) -> anyhow::Result<ScanOptions> {
     let regions = if !args.regions.is_empty() {
         args.regions.clone()
     } else {
@@ -142,14 +142,31 @@ fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions>
     } else {
         RegionSelection::List(region_list("--regions", regions)?)
     };
-    let expected = if !args.expected_regions.is_empty() {
-        args.expected_regions.clone()
-    } else {
-        config.expected_regions.clone().unwrap_or_default()
-    };
-    let window_days = args.window_days.or(config.window_days).unwrap_or(7);
-    if !(1..=MAX_WINDOW_DAYS).contains(&window_days) {
-        bail!("--window-days: {window_days} is outside 1..={MAX_WINDOW_DAYS}");
+
+    let mut settings = Settings::default();
+    config.apply(&mut settings)?;
+    if !args.expected_regions.is_empty() {
+        settings.expected_regions.clone_from(&args.expected_regions);
+    }
+    settings.expected_regions = region_list(
+        "--expected-regions",
+        std::mem::take(&mut settings.expected_regions),
+    )?;
+    if let Some(days) = args.window_days {
+        if !(1..=MAX_WINDOW_DAYS).contains(&days) {
+            bail!("--window-days: {days} is outside 1..={MAX_WINDOW_DAYS}");
+        }
+        settings.window_days = days;
+    }
+    if let Some(role) = &args.role_name {
+        settings.scan_role_name.clone_from(role);
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = Baseline::load(path).context("--baseline")?;
+        settings
+            .known
+            .get_or_insert_with(Default::default)
+            .merge(baseline.known);
     }
     Ok(ScanOptions {
         filter: AccountFilter {
@@ -158,11 +175,7 @@ fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions>
             ous: args.ou.clone(),
         },
         regions,
-        settings: Settings {
-            expected_regions: region_list("--expected-regions", expected)?,
-            window_days,
-            ..Settings::default()
-        },
+        settings,
         account_concurrency: usize::from(args.concurrency),
         ..ScanOptions::default()
     })
@@ -170,8 +183,8 @@ fn scan_options(args: &ScanArgs, config: &Config) -> anyhow::Result<ScanOptions>
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = match &args.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
+        Some(path) => ConfigFile::load(path)?,
+        None => ConfigFile::default(),
     };
     let options = scan_options(&args, &config)?;
     let out = args
@@ -187,17 +200,12 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let defaults = SessionOptions::default();
     let session_options = SessionOptions {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
-        role_name: args
-            .role_name
-            .clone()
-            .or_else(|| config.role_name.clone())
-            .unwrap_or(defaults.role_name.clone()),
+        role_name: options.settings.scan_role_name.clone(),
         external_id: args.external_id.clone(),
-        ..defaults
+        ..SessionOptions::default()
     };
     let report = runtime.block_on(async {
         let session = Session::connect(session_options, Limits::default()).await?;
@@ -241,11 +249,22 @@ fn print_summary(report: &Report, paths: &[PathBuf]) {
     }
 }
 
+fn read_report(path: &Path) -> anyhow::Result<Report> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    orgsweep_model::parse_report(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn write_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {
+    let report = read_report(&args.report)?;
+    let text = baseline_from_report(&report, &args.report.display().to_string());
+    orgsweep_report::write_file_atomically(&args.out, text.as_bytes()).context("--out")?;
+    println!("wrote {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.report)
-        .with_context(|| format!("cannot read {}", args.report.display()))?;
-    let report = orgsweep_model::parse_report(&text)
-        .with_context(|| format!("{}", args.report.display()))?;
+    let report = read_report(&args.report)?;
     let out = match args.out {
         Some(out) => out,
         None => args

@@ -165,6 +165,17 @@ fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
         .tempfile_in(dir)
 }
 
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+/// so readers see the old content or the new, never a partial file. Other outputs of
+/// orgsweep (baselines, runbooks) use it too.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    write_atomically(dir, path, bytes)
+}
+
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
     let fail = |e: io::Error| RenderError::io("write", path, e);
     let mut file = temp_file_in(dir).map_err(fail)?;

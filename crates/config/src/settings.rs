@@ -1,0 +1,220 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use orgsweep_checks::{Known, Settings};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::{ConfigError, is_account_id, line_of, parse, read};
+
+/// `orgsweep.toml`. Every key is optional; command-line flags win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub expected_regions: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+    pub window_days: Option<Spanned<u32>>,
+    pub role_name: Option<String>,
+    pub rotation_days: Option<Spanned<u32>>,
+    pub unused_days: Option<Spanned<u32>>,
+    /// Accounts outside the organization that roles may trust.
+    #[serde(default)]
+    pub trusted_accounts: Vec<Spanned<String>>,
+    /// Known principals per account id (or `*`): globs over the ARN's resource part.
+    #[serde(default)]
+    pub known_principals: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(skip)]
+    text: String,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = read(path)?;
+        let mut config: ConfigFile = parse(path, &text)?;
+        config.text = text;
+        config.path = path.to_owned();
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn invalid(&self, span: std::ops::Range<usize>, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            line: line_of(&self.text, span.start),
+            message,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value, range) in [
+            ("window_days", &self.window_days, 1..=90),
+            ("rotation_days", &self.rotation_days, 1..=3650),
+            ("unused_days", &self.unused_days, 1..=3650),
+        ] {
+            if let Some(value) = value
+                && !range.contains(value.get_ref())
+            {
+                return Err(self.invalid(
+                    value.span(),
+                    format!(
+                        "{key} = {} is outside {}..={}",
+                        value.get_ref(),
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
+        }
+        for account in &self.trusted_accounts {
+            if !is_account_id(account.get_ref()) {
+                return Err(self.invalid(
+                    account.span(),
+                    format!(
+                        "trusted_accounts: '{}' is not a 12-digit account id",
+                        account.get_ref()
+                    ),
+                ));
+            }
+        }
+        self.known()?;
+        Ok(())
+    }
+
+    /// The known principals of the settings file, if it names any.
+    fn known(&self) -> Result<Option<Known>, ConfigError> {
+        if self.known_principals.is_empty() {
+            return Ok(None);
+        }
+        let mut known = Known::default();
+        for (account, patterns) in &self.known_principals {
+            if account != "*" && !is_account_id(account) {
+                let span = patterns.first().map_or(0..0, Spanned::span);
+                return Err(self.invalid(
+                    span,
+                    format!("known_principals: '{account}' is not a 12-digit account id or \"*\""),
+                ));
+            }
+            for pattern in patterns {
+                known
+                    .add_principals(account, [pattern.get_ref().as_str()])
+                    .map_err(|e| {
+                        self.invalid(
+                            pattern.span(),
+                            format!("known_principals: '{}': {e}", pattern.get_ref()),
+                        )
+                    })?;
+            }
+        }
+        Ok(Some(known))
+    }
+
+    pub fn window_days(&self) -> Option<u32> {
+        self.window_days.as_ref().map(|v| *v.get_ref())
+    }
+
+    /// Applies the file to `settings` (which holds the defaults); flags are applied after.
+    pub fn apply(&self, settings: &mut Settings) -> Result<(), ConfigError> {
+        if let Some(days) = self.window_days() {
+            settings.window_days = days;
+        }
+        if let Some(days) = &self.rotation_days {
+            settings.rotation_days = *days.get_ref();
+        }
+        if let Some(days) = &self.unused_days {
+            settings.unused_days = *days.get_ref();
+        }
+        if let Some(regions) = &self.expected_regions {
+            settings.expected_regions.clone_from(regions);
+        }
+        if let Some(role) = &self.role_name {
+            settings.scan_role_name.clone_from(role);
+        }
+        settings
+            .trusted_accounts
+            .extend(self.trusted_accounts.iter().map(|a| a.get_ref().clone()));
+        if let Some(known) = self.known()? {
+            settings
+                .known
+                .get_or_insert_with(Known::default)
+                .merge(known);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn load(text: &str) -> Result<ConfigFile, ConfigError> {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(text.as_bytes()).expect("write");
+        ConfigFile::load(file.path())
+    }
+
+    #[test]
+    fn reads_every_key_and_applies_it() {
+        let config = load(
+            "window_days = 14\nrotation_days = 30\nunused_days = 60\nexpected_regions = [\"eu-west-1\"]\n\
+             trusted_accounts = [\"999999999999\"]\n[known_principals]\n\"111111111111\" = [\"user/ci-*\"]\n\"*\" = [\"role/admin\"]\n",
+        )
+        .expect("valid");
+        let mut settings = Settings::default();
+        config.apply(&mut settings).expect("applies");
+        assert_eq!(
+            (
+                settings.window_days,
+                settings.rotation_days,
+                settings.unused_days
+            ),
+            (14, 30, 60)
+        );
+        assert_eq!(settings.expected_regions, ["eu-west-1"]);
+        assert!(settings.trusted_accounts.contains("999999999999"));
+        let known = settings.known.expect("known principals");
+        assert!(known.knows_principal("111111111111", "arn:aws:iam::111111111111:user/ci-runner"));
+        assert!(known.knows_principal("222222222222", "arn:aws:iam::222222222222:role/admin"));
+        assert!(!known.knows_principal("222222222222", "arn:aws:iam::222222222222:user/ci-runner"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_problem() {
+        for (text, line, needle) in [
+            (
+                "window_days = 7\nexpected_region = [\"us-east-1\"]\n",
+                2,
+                "expected_region",
+            ),
+            (
+                "\n\nwindow_days = 0\n",
+                3,
+                "window_days = 0 is outside 1..=90",
+            ),
+            ("rotation_days = \"ninety\"\n", 1, "invalid type"),
+            (
+                "trusted_accounts = [\n  \"111111111111\",\n  \"12345\",\n]\n",
+                3,
+                "'12345' is not a 12-digit account id",
+            ),
+            (
+                "[known_principals]\n\"111111111111\" = [\"user/[oops\"]\n",
+                2,
+                "user/[oops",
+            ),
+            (
+                "[known_principals]\nprod = [\"user/x\"]\n",
+                2,
+                "'prod' is not a 12-digit account id",
+            ),
+        ] {
+            let err = load(text).expect_err(text).to_string();
+            assert!(err.contains(&format!("line {line}:")), "{text:?}: {err}");
+            assert!(err.contains(needle), "{text:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+}
