@@ -269,6 +269,9 @@ async fn scan_account(
         None,
         &facts,
     );
+    outcome
+        .inventory
+        .extend(principal_inventory(id, &facts.facts, settings));
 
     let regions = match aws.regions(false).await {
         Ok(enabled) => target_regions(&mut outcome, id, &options.regions, enabled),
@@ -410,6 +413,39 @@ fn run_checks(
     if complete {
         outcome.cover(account, region, None, CoverageStatus::Ok, None);
     }
+}
+
+/// IAM users and roles as inventory (region `global`), so a baseline can be written from a
+/// report and the reader sees every identity, known or not.
+fn principal_inventory(account: &str, facts: &Facts, settings: &Settings) -> Vec<InventoryItem> {
+    let Some(details) = &facts.iam_authorization_details else {
+        return Vec::new();
+    };
+    let known = |arn: &str| {
+        settings
+            .known
+            .as_ref()
+            .is_some_and(|k| k.knows_principal(account, arn))
+    };
+    let item = |kind: &str, arn: &str, created_at| InventoryItem {
+        account_id: account.to_owned(),
+        region: orgsweep_model::GLOBAL_REGION.to_owned(),
+        resource_type: kind.to_owned(),
+        resource_id: arn.to_owned(),
+        created_at,
+        state: None,
+        tags: BTreeMap::new(),
+        known: known(arn),
+    };
+    let users = details
+        .users
+        .iter()
+        .map(|u| item("iam_user", &u.arn, u.created_at));
+    let roles = details
+        .roles
+        .iter()
+        .map(|r| item("iam_role", &r.arn, r.created_at));
+    users.chain(roles).collect()
 }
 
 /// Inventory items of one region. Nothing is "known" without a baseline.
