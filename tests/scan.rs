@@ -374,3 +374,216 @@ fn credentials_the_organization_does_not_know_are_exit_1() {
     );
     assert!(!tmp.path().join("x").join("report.json").exists());
 }
+
+fn orgsweep_cmd(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_orgsweep"))
+        .args(args)
+        .output()
+        .expect("orgsweep runs")
+}
+
+fn findings_of<'r>(report: &'r Report, check: &str) -> Vec<&'r orgsweep_model::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == check)
+        .collect()
+}
+
+#[test]
+fn baseline_workflow_reports_only_what_is_new() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (regions, expected) = demo_regions(org);
+    let args = ["--regions", &regions, "--expected-regions", &expected];
+
+    // Without a baseline nothing is known: the unknown-principal check says it did not run.
+    let first = tmp.path().join("first");
+    assert_eq!(scan(org, &first, &args).status.code(), Some(0));
+    let report = read_report(&first);
+    assert!(findings_of(&report, "iam.unknown_principal").is_empty());
+    let skipped = report
+        .coverage
+        .iter()
+        .filter(|c| c.check_id.as_deref() == Some("iam.unknown_principal"))
+        .collect::<Vec<_>>();
+    assert!(!skipped.is_empty());
+    assert!(skipped.iter().all(|c| {
+        c.status == CoverageStatus::Skipped
+            && c.error
+                .as_deref()
+                .is_some_and(|e| e.contains("no baseline"))
+    }));
+    let (dev, alice) = &org.planted.console_user_without_mfa;
+    assert!(
+        findings_of(&report, "iam.principal_recently_created")
+            .iter()
+            .any(|f| &f.account_id == dev && f.resource_id.ends_with(&format!("user/{alice}"))),
+        "seeded users are new"
+    );
+
+    // Accept everything, then take alice out of the baseline by hand.
+    let baseline = tmp.path().join("baseline.toml");
+    let output = orgsweep_cmd(&[
+        "baseline".as_ref(),
+        first.join("report.json").as_os_str(),
+        "--out".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let accepted = std::fs::read_to_string(&baseline).expect("baseline written");
+    assert!(
+        accepted.contains(&format!("\"user/{alice}\"")),
+        "{accepted}"
+    );
+
+    let known = tmp.path().join("known");
+    assert_eq!(
+        scan(
+            org,
+            &known,
+            &[
+                &args[..],
+                &["--baseline", baseline.to_str().expect("utf-8 path")]
+            ]
+            .concat()
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let report = read_report(&known);
+    assert!(
+        findings_of(&report, "iam.unknown_principal").is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    assert!(findings_of(&report, "iam.principal_recently_created").is_empty());
+    assert!(
+        report
+            .inventory
+            .iter()
+            .filter(|i| i.resource_type == "iam_user")
+            .all(|i| i.known)
+    );
+
+    let edited = tmp.path().join("edited.toml");
+    let without_alice: String = accepted
+        .lines()
+        .filter(|l| !l.contains(&format!("\"user/{alice}\"")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&edited, without_alice).expect("write");
+    let new = tmp.path().join("new");
+    assert_eq!(
+        scan(
+            org,
+            &new,
+            &[
+                &args[..],
+                &["--baseline", edited.to_str().expect("utf-8 path")]
+            ]
+            .concat()
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let report = read_report(&new);
+    let unknown = findings_of(&report, "iam.unknown_principal");
+    assert_eq!(unknown.len(), 1, "{unknown:#?}");
+    assert_eq!(&unknown[0].account_id, dev);
+    assert!(unknown[0].resource_id.ends_with(&format!("user/{alice}")));
+    assert_eq!(
+        findings_of(&report, "iam.principal_recently_created").len(),
+        1
+    );
+}
+
+#[test]
+fn a_bad_baseline_is_exit_1_naming_the_line() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let baseline = tmp.path().join("baseline.toml");
+    std::fs::write(
+        &baseline,
+        "version = 1\n[principals]\n\"prod\" = [\"user/x\"]\n",
+    )
+    .expect("write");
+    let output = scan(
+        org,
+        &tmp.path().join("x"),
+        &["--baseline", baseline.to_str().expect("utf-8")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("line 3") && stderr.contains("'prod' is not a 12-digit account id"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn trust_outside_the_organization_is_reported_and_inside_is_not() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("trust");
+    assert_eq!(
+        scan(org, &out, &["--regions", "us-east-1"]).status.code(),
+        Some(0)
+    );
+    let report = read_report(&out);
+    let trusts = findings_of(&report, "iam.role_trusts_external_account");
+    let (prod, vendor) = &org.planted.external_trust_role;
+    let (dev, ci) = &org.planted.in_org_trust_role;
+    let external = trusts
+        .iter()
+        .find(|f| &f.account_id == prod && f.resource_id.ends_with(&format!("role/{vendor}")))
+        .expect("the role trusting an outside account is reported");
+    assert!(
+        serde_json::to_string(&external.evidence)
+            .expect("json")
+            .contains(orgsweep_demo::seed::EXTERNAL_ACCOUNT)
+    );
+    assert!(
+        !trusts
+            .iter()
+            .any(|f| &f.account_id == dev && f.resource_id.ends_with(&format!("role/{ci}"))),
+        "trust inside the organization reported: {trusts:#?}"
+    );
+
+    // An allow-listed partner account is not reported.
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "trusted_accounts = [\"{}\"]\n",
+            orgsweep_demo::seed::EXTERNAL_ACCOUNT
+        ),
+    )
+    .expect("write");
+    let allowed = tmp.path().join("allowed");
+    let output = scan(
+        org,
+        &allowed,
+        &[
+            "--regions",
+            "us-east-1",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(findings_of(&read_report(&allowed), "iam.role_trusts_external_account").is_empty());
+}

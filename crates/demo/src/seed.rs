@@ -18,6 +18,8 @@ pub const SCAN_POLICY: &str = include_str!("../../aws/iam/orgsweep-scan-policy.j
 const HOME_REGION: &str = "us-east-1";
 const SCAN_ROLE: &str = "OrganizationAccountAccessRole";
 const QUARANTINE_POLICY: &str = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2";
+/// An account outside the demo organization.
+pub const EXTERNAL_ACCOUNT: &str = "999999999999";
 /// The action the `data` account's scan role is denied.
 const DENIED_ACTION: &str = "ec2:DescribeInstances";
 /// The attacker-controlled tag value the HTML report must escape.
@@ -47,6 +49,10 @@ pub struct Planted {
     pub new_access_key_user: (String, String),
     pub console_user_without_mfa: (String, String),
     pub console_user_with_mfa: (String, String),
+    /// A role trusting an account outside the organization: (account, role).
+    pub external_trust_role: (String, String),
+    /// A role trusting another member account: (account, role).
+    pub in_org_trust_role: (String, String),
     /// (account, region, instance id)
     pub unexpected_region_instance: (String, String, String),
     pub expected_region_instance: (String, String, String),
@@ -222,6 +228,26 @@ impl Member {
         Ok(())
     }
 
+    /// A role that `trusted` (an account id) may assume.
+    async fn role_trusting(&self, name: &str, trusted: &str) -> anyhow::Result<()> {
+        let trust = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{trusted}:root")},
+                "Action": "sts:AssumeRole"
+            }]
+        });
+        self.iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .with_context(|| format!("creating role {name} in {}", self.id))?;
+        Ok(())
+    }
+
     async fn instance(&self, region: &str, name: &str) -> anyhow::Result<String> {
         let ec2 = self.ec2(region);
         let images = ec2
@@ -370,6 +396,8 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     prod.user("build-bot").await?;
     prod.access_key("build-bot").await?;
     let web = prod.instance("us-east-1", "web-1").await?;
+    // A role an account outside the organization may assume.
+    prod.role_trusting("vendor-audit", EXTERNAL_ACCOUNT).await?;
 
     // dev: a console user without MFA (and one with), and an instance far away whose Name
     // tag is a script.
@@ -381,6 +409,8 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     dev.console_password("bob").await?;
     dev.mfa("bob").await?;
     let far = dev.instance("ap-southeast-2", XSS_PAYLOAD).await?;
+    // Trust inside the organization is fine.
+    dev.role_trusting("ci-deploy", &prod_id).await?;
 
     // data: the scan role works but is denied one API, so exactly the checks needing it
     // become gaps, region by region.
@@ -479,6 +509,8 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             new_access_key_user: (prod_id.clone(), "build-bot".to_owned()),
             console_user_without_mfa: (dev_id.clone(), "alice".to_owned()),
             console_user_with_mfa: (dev_id.clone(), "bob".to_owned()),
+            external_trust_role: (prod_id.clone(), "vendor-audit".to_owned()),
+            in_org_trust_role: (dev_id.clone(), "ci-deploy".to_owned()),
             unexpected_region_instance: (dev_id, "ap-southeast-2".to_owned(), far),
             expected_region_instance: (prod_id, "us-east-1".to_owned(), web),
             unusable_account: sandbox_id,

@@ -5,7 +5,7 @@
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
-use crate::checks::principals::principals;
+use crate::checks::principals::{is_aws_managed_role, principals};
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
 pub struct PrincipalRecentlyCreated;
@@ -40,6 +40,8 @@ impl Check for PrincipalRecentlyCreated {
         let window = ctx.settings.window_days;
         let mut drafts: Vec<FindingDraft> = principals(details)
             .filter(|p| ctx.in_window(p.created_at) && !known(p.arn))
+            // AWS creates its own roles with the account or a service; they are not news.
+            .filter(|p| !is_aws_managed_role(p, &ctx.settings.scan_role_name))
             .map(|p| {
                 let kind = if p.is_user { "user" } else { "role" };
                 let created = rfc3339(p.created_at);
