@@ -20,12 +20,19 @@ pub enum Source {
     AccountSummary,
     /// ec2:DescribeInstances in one region.
     Ec2Instances,
+    /// The Describe* call of one other EC2 resource kind in one region.
+    Ec2Resources(ResourceKind),
+    /// config:DescribeConfigurationRecorders + DescribeConfigurationRecorderStatus.
+    ConfigRecorders,
 }
 
 impl Source {
     /// Whether the source is read once per account or once per region.
     pub fn is_regional(self) -> bool {
-        matches!(self, Source::Ec2Instances)
+        matches!(
+            self,
+            Source::Ec2Instances | Source::Ec2Resources(_) | Source::ConfigRecorders
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +41,8 @@ impl Source {
             Source::CredentialReport => "iam:GetCredentialReport",
             Source::AccountSummary => "iam:GetAccountSummary",
             Source::Ec2Instances => "ec2:DescribeInstances",
+            Source::Ec2Resources(kind) => kind.api(),
+            Source::ConfigRecorders => "config:DescribeConfigurationRecorderStatus",
         }
     }
 }
@@ -52,6 +61,102 @@ pub struct Facts {
     pub credential_report: Option<CredentialReport>,
     pub account_summary: Option<AccountSummary>,
     pub ec2_instances: Option<Vec<Ec2Instance>>,
+    /// Other EC2 resources by kind; a kind is absent when not collected.
+    pub ec2_resources: BTreeMap<ResourceKind, Vec<Ec2Resource>>,
+    pub config_recorders: Option<Vec<ConfigRecorder>>,
+}
+
+/// The EC2 resource kinds inventoried besides instances (which carry more detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ResourceKind {
+    Volume,
+    /// Snapshots owned by the account, with their createVolumePermission.
+    Snapshot,
+    /// AMIs owned by the account, with their launchPermission.
+    Image,
+    KeyPair,
+    Address,
+    /// Security groups other than the VPCs' `default` groups.
+    SecurityGroup,
+    /// VPCs other than the default VPC.
+    Vpc,
+    LaunchTemplate,
+    SpotInstanceRequest,
+    NatGateway,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 10] = [
+        ResourceKind::Volume,
+        ResourceKind::Snapshot,
+        ResourceKind::Image,
+        ResourceKind::KeyPair,
+        ResourceKind::Address,
+        ResourceKind::SecurityGroup,
+        ResourceKind::Vpc,
+        ResourceKind::LaunchTemplate,
+        ResourceKind::SpotInstanceRequest,
+        ResourceKind::NatGateway,
+    ];
+
+    /// The inventory `resource_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Volume => "ec2_volume",
+            ResourceKind::Snapshot => "ec2_snapshot",
+            ResourceKind::Image => "ec2_image",
+            ResourceKind::KeyPair => "ec2_key_pair",
+            ResourceKind::Address => "ec2_address",
+            ResourceKind::SecurityGroup => "ec2_security_group",
+            ResourceKind::Vpc => "ec2_vpc",
+            ResourceKind::LaunchTemplate => "ec2_launch_template",
+            ResourceKind::SpotInstanceRequest => "ec2_spot_instance_request",
+            ResourceKind::NatGateway => "ec2_nat_gateway",
+        }
+    }
+
+    /// The API that lists the kind (for coverage messages).
+    pub fn api(self) -> &'static str {
+        match self {
+            ResourceKind::Volume => "ec2:DescribeVolumes",
+            ResourceKind::Snapshot => "ec2:DescribeSnapshots",
+            ResourceKind::Image => "ec2:DescribeImages",
+            ResourceKind::KeyPair => "ec2:DescribeKeyPairs",
+            ResourceKind::Address => "ec2:DescribeAddresses",
+            ResourceKind::SecurityGroup => "ec2:DescribeSecurityGroups",
+            ResourceKind::Vpc => "ec2:DescribeVpcs",
+            ResourceKind::LaunchTemplate => "ec2:DescribeLaunchTemplates",
+            ResourceKind::SpotInstanceRequest => "ec2:DescribeSpotInstanceRequests",
+            ResourceKind::NatGateway => "ec2:DescribeNatGateways",
+        }
+    }
+}
+
+/// An EC2 resource other than an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ec2Resource {
+    pub id: String,
+    /// Creation time where the API reports one (volumes, snapshots, images, key pairs,
+    /// launch templates, spot requests, NAT gateways).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    pub state: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Snapshots and images: who besides the owner may use it: account ids, or `all` when
+    /// public. Empty for other kinds.
+    pub shared_with: Vec<String>,
+}
+
+/// Whether an account id in `shared_with` means "everyone".
+pub const PUBLIC: &str = "all";
+
+/// One AWS Config configuration recorder of a region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRecorder {
+    pub name: String,
+    pub recording: bool,
+    /// `lastStatus` of the recorder status (`Success`, `Failure`, `Pending`).
+    pub last_status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
