@@ -8,8 +8,9 @@
 //! engine does not change.
 
 mod checks;
+mod known;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use orgsweep_model::facts::{
     AccountSummary, CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails, Source,
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
 pub use checks::CATALOGUE;
+pub use known::{AllowRule, Known, ResourceRef, principal_key};
 
 /// Where a check runs: once per account (IAM and other global data) or once per region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,50 +78,6 @@ impl Default for Settings {
             known: None,
         }
     }
-}
-
-/// Known principals as glob patterns over the ARN's resource part (`user/alice`,
-/// `role/service-role/deploy-*`), per account id, with `*` for every account.
-#[derive(Debug, Clone, Default)]
-pub struct Known {
-    principals: BTreeMap<String, Vec<glob::Pattern>>,
-}
-
-impl Known {
-    /// Adds patterns for `account` (`*` for all). A malformed pattern is an error naming it.
-    pub fn add_principals<'p>(
-        &mut self,
-        account: &str,
-        patterns: impl IntoIterator<Item = &'p str>,
-    ) -> Result<(), glob::PatternError> {
-        let list = self.principals.entry(account.to_owned()).or_default();
-        for pattern in patterns {
-            list.push(glob::Pattern::new(pattern)?);
-        }
-        Ok(())
-    }
-
-    /// Adds everything `other` knows.
-    pub fn merge(&mut self, other: Known) {
-        for (account, patterns) in other.principals {
-            self.principals.entry(account).or_default().extend(patterns);
-        }
-    }
-
-    /// Whether the principal with this ARN in `account` is known.
-    pub fn knows_principal(&self, account: &str, arn: &str) -> bool {
-        let key = principal_key(arn);
-        [account, "*"]
-            .iter()
-            .filter_map(|a| self.principals.get(*a))
-            .flatten()
-            .any(|p| p.matches(key))
-    }
-}
-
-/// The part of an IAM ARN after the account: `arn:aws:iam::1:user/x/alice` → `user/x/alice`.
-pub fn principal_key(arn: &str) -> &str {
-    arn.splitn(6, ':').nth(5).unwrap_or(arn)
 }
 
 /// What a check sees: the facts of one scope, plus the scan's settings.

@@ -11,6 +11,7 @@ use orgsweep_model::Report;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::rules::RuleSpec;
 use crate::{ConfigError, is_account_id, line_of, parse, read};
 
 /// The baseline file format; a file of another version is refused.
@@ -26,6 +27,9 @@ struct BaselineFile {
     /// Known principals per account id (or `*`): globs over the ARN's resource part.
     #[serde(default)]
     principals: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Known resources: one rule each (account, region, type, id).
+    #[serde(default)]
+    resources: Vec<RuleSpec>,
 }
 
 /// A parsed baseline.
@@ -52,7 +56,13 @@ impl Baseline {
                 ),
             ));
         }
-        let mut known = Known::default();
+        let mut known = Known::for_baseline();
+        for rule in &file.resources {
+            let rule = rule
+                .to_rule()
+                .map_err(|(span, message)| invalid(span, format!("resources: {message}")))?;
+            known.add_resource_rule(rule);
+        }
         for (account, patterns) in &file.principals {
             if account != "*" && !is_account_id(account) {
                 let span = patterns.first().map_or(0..0, Spanned::span);
@@ -125,6 +135,20 @@ pub fn baseline_from_report(report: &Report, source: &str) -> String {
         }
         let _ = writeln!(out, "]");
     }
+    for item in report
+        .inventory
+        .iter()
+        .filter(|i| !PRINCIPAL_TYPES.contains(&i.resource_type.as_str()))
+    {
+        let _ = writeln!(
+            out,
+            "\n[[resources]]\naccount = {}\nregion = {}\ntype = {}\nid = {}",
+            toml_string(&item.account_id),
+            toml_string(&item.region),
+            toml_string(&item.resource_type),
+            toml_string(&glob::Pattern::escape(&item.resource_id)),
+        );
+    }
     out
 }
 
@@ -192,7 +216,21 @@ mod tests {
         ));
         assert!(!known.knows_principal("111111111111", "arn:aws:iam::111111111111:user/mallory"));
         assert!(!known.knows_principal("222222222222", "arn:aws:iam::222222222222:user/alice"));
-        assert!(!text.contains("i-0123"), "resources are not principals");
+        assert!(
+            !text.contains("\"i-0123\",\n"),
+            "resources are not principals"
+        );
+        assert!(known.covers_resources());
+        let none = Default::default();
+        let instance = |id| orgsweep_checks::ResourceRef {
+            account: "111111111111",
+            region: "global",
+            resource_type: "ec2_instance",
+            id,
+            tags: &none,
+        };
+        assert!(known.knows_resource(&instance("i-0123")));
+        assert!(!known.knows_resource(&instance("i-0124")));
         // An account name with a newline cannot inject TOML.
         assert!(text.contains("# prod # injected"), "{text}");
     }

@@ -4,6 +4,7 @@
 //! falls back to a default would make a security scan quietly weaker.
 
 mod baseline;
+mod rules;
 mod settings;
 
 pub use baseline::{BASELINE_VERSION, Baseline, baseline_from_report};

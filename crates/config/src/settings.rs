@@ -5,6 +5,7 @@ use orgsweep_checks::{Known, Settings};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::rules::RuleSpec;
 use crate::{ConfigError, is_account_id, line_of, parse, read};
 
 /// `orgsweep.toml`. Every key is optional; command-line flags win over it.
@@ -23,6 +24,9 @@ pub struct ConfigFile {
     /// Known principals per account id (or `*`): globs over the ARN's resource part.
     #[serde(default)]
     pub known_principals: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Rules that make resources known (account, region, type, id glob, tag key/value).
+    #[serde(default)]
+    allow: Vec<RuleSpec>,
     #[serde(skip)]
     text: String,
     #[serde(skip)]
@@ -82,12 +86,18 @@ impl ConfigFile {
         Ok(())
     }
 
-    /// The known principals of the settings file, if it names any.
+    /// The known principals and allow rules of the settings file, if it has any.
     fn known(&self) -> Result<Option<Known>, ConfigError> {
-        if self.known_principals.is_empty() {
+        if self.known_principals.is_empty() && self.allow.is_empty() {
             return Ok(None);
         }
         let mut known = Known::default();
+        for rule in &self.allow {
+            let rule = rule
+                .to_rule()
+                .map_err(|(span, message)| self.invalid(span, format!("allow: {message}")))?;
+            known.add_resource_rule(rule);
+        }
         for (account, patterns) in &self.known_principals {
             if account != "*" && !is_account_id(account) {
                 let span = patterns.first().map_or(0..0, Spanned::span);
@@ -176,6 +186,7 @@ mod tests {
         assert_eq!(settings.expected_regions, ["eu-west-1"]);
         assert!(settings.trusted_accounts.contains("999999999999"));
         let known = settings.known.expect("known principals");
+        assert!(!known.covers_resources());
         assert!(known.knows_principal("111111111111", "arn:aws:iam::111111111111:user/ci-runner"));
         assert!(known.knows_principal("222222222222", "arn:aws:iam::222222222222:role/admin"));
         assert!(!known.knows_principal("222222222222", "arn:aws:iam::222222222222:user/ci-runner"));
@@ -210,11 +221,57 @@ mod tests {
                 2,
                 "'prod' is not a 12-digit account id",
             ),
+            (
+                "[[allow]]\nregion = \"us-east-1\"\nid = \"i-[\"\n",
+                3,
+                "allow: id 'i-['",
+            ),
+            (
+                "[[allow]]\nkind = \"ec2_instance\"\n",
+                2,
+                "unknown field `kind`",
+            ),
         ] {
             let err = load(text).expect_err(text).to_string();
             assert!(err.contains(&format!("line {line}:")), "{text:?}: {err}");
             assert!(err.contains(needle), "{text:?}: {err}");
             assert!(!err.contains('\n'), "{err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod allow_tests {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+
+    use orgsweep_checks::ResourceRef;
+
+    use super::*;
+
+    #[test]
+    fn allow_rules_make_resources_known() {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(
+            b"[[allow]]\naccount = \"111111111111\"\ntype = \"ec2_instance\"\nid = \"i-web*\"\n\n[[allow]]\ntag_key = \"team\"\ntag_value = \"platform\"\n",
+        )
+        .expect("write");
+        let config = ConfigFile::load(file.path()).expect("valid");
+        let mut settings = Settings::default();
+        config.apply(&mut settings).expect("applies");
+        let known = settings.known.expect("rules");
+        assert!(known.covers_resources());
+        let none = BTreeMap::new();
+        let platform = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+        let r = |id, tags| ResourceRef {
+            account: "111111111111",
+            region: "eu-west-1",
+            resource_type: "ec2_instance",
+            id,
+            tags,
+        };
+        assert!(known.knows_resource(&r("i-web1", &none)));
+        assert!(!known.knows_resource(&r("i-miner", &none)));
+        assert!(known.knows_resource(&r("i-miner", &platform)));
     }
 }
