@@ -13,7 +13,8 @@ mod known;
 use std::collections::BTreeSet;
 
 use orgsweep_model::facts::{
-    AccountSummary, CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails, Source,
+    AccountSummary, ConfigRecorder, CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails,
+    ResourceView, Source,
 };
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
@@ -121,6 +122,35 @@ impl<'a> Context<'a> {
             .account_summary
             .as_ref()
             .ok_or(CheckError::MissingSource(Source::AccountSummary))
+    }
+
+    /// Every resource of the region, or the first resource source that is missing: checks
+    /// over the whole inventory must not pass silently over a kind that failed.
+    pub fn resources(&self) -> Result<Vec<ResourceView<'a>>, CheckError> {
+        match self.facts.missing_resource_source() {
+            Some(source) => Err(CheckError::MissingSource(source)),
+            None => Ok(self.facts.resources().collect()),
+        }
+    }
+
+    pub fn config_recorders(&self) -> Result<&'a [ConfigRecorder], CheckError> {
+        self.facts
+            .config_recorders
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::ConfigRecorders))
+    }
+
+    /// Whether the baseline or an allow rule knows the resource.
+    pub fn knows_resource(&self, r: &ResourceView<'_>) -> bool {
+        self.settings.known.as_ref().is_some_and(|k| {
+            k.knows_resource(&ResourceRef {
+                account: self.account_id,
+                region: self.region,
+                resource_type: r.resource_type,
+                id: r.id,
+                tags: r.tags,
+            })
+        })
     }
 
     pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {

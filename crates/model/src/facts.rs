@@ -66,6 +66,83 @@ pub struct Facts {
     pub config_recorders: Option<Vec<ConfigRecorder>>,
 }
 
+/// Every source that feeds the resource inventory of a region.
+pub const RESOURCE_SOURCES: [Source; 11] = [
+    Source::Ec2Instances,
+    Source::Ec2Resources(ResourceKind::Volume),
+    Source::Ec2Resources(ResourceKind::Snapshot),
+    Source::Ec2Resources(ResourceKind::Image),
+    Source::Ec2Resources(ResourceKind::KeyPair),
+    Source::Ec2Resources(ResourceKind::Address),
+    Source::Ec2Resources(ResourceKind::SecurityGroup),
+    Source::Ec2Resources(ResourceKind::Vpc),
+    Source::Ec2Resources(ResourceKind::LaunchTemplate),
+    Source::Ec2Resources(ResourceKind::SpotInstanceRequest),
+    Source::Ec2Resources(ResourceKind::NatGateway),
+];
+
+/// One inventoried resource of any kind, seen the same way by the inventory and the checks.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceView<'a> {
+    pub resource_type: &'static str,
+    pub id: &'a str,
+    pub created_at: Option<OffsetDateTime>,
+    pub state: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+    /// Set for instances, which carry more detail.
+    pub instance: Option<&'a Ec2Instance>,
+    /// Set for snapshots and images: who besides the owner may use them.
+    pub shared_with: &'a [String],
+}
+
+impl ResourceView<'_> {
+    /// Whether the resource is gone or going: it no longer runs or holds anything.
+    pub fn is_gone(&self) -> bool {
+        matches!(
+            self.state,
+            Some("terminated" | "shutting-down" | "deleted" | "deleting" | "cancelled" | "closed")
+        )
+    }
+}
+
+impl Facts {
+    /// Every collected resource of the scope: instances first, then each kind in order.
+    /// Kinds that were not collected are simply absent; callers that must not miss them
+    /// check the sources first.
+    pub fn resources(&self) -> impl Iterator<Item = ResourceView<'_>> {
+        let instances = self.ec2_instances.iter().flatten().map(|i| ResourceView {
+            resource_type: "ec2_instance",
+            id: &i.instance_id,
+            created_at: i.launch_time,
+            state: Some(&i.state),
+            tags: &i.tags,
+            instance: Some(i),
+            shared_with: &[],
+        });
+        let others = self.ec2_resources.iter().flat_map(|(kind, list)| {
+            list.iter().map(|r| ResourceView {
+                resource_type: kind.as_str(),
+                id: &r.id,
+                created_at: r.created_at,
+                state: r.state.as_deref(),
+                tags: &r.tags,
+                instance: None,
+                shared_with: &r.shared_with,
+            })
+        });
+        instances.chain(others)
+    }
+
+    /// The first resource source of [`RESOURCE_SOURCES`] that was not collected.
+    pub fn missing_resource_source(&self) -> Option<Source> {
+        RESOURCE_SOURCES.into_iter().find(|s| match s {
+            Source::Ec2Instances => self.ec2_instances.is_none(),
+            Source::Ec2Resources(kind) => !self.ec2_resources.contains_key(kind),
+            _ => false,
+        })
+    }
+}
+
 /// The EC2 resource kinds inventoried besides instances (which carry more detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ResourceKind {

@@ -76,3 +76,29 @@ pub fn evaluate_with(
         facts,
     })
 }
+
+/// An instance with a Name tag that is markup (the HTML must escape it).
+pub fn instance(id: &str, instance_type: &str, state: &str) -> orgsweep_model::facts::Ec2Instance {
+    orgsweep_model::facts::Ec2Instance {
+        instance_id: id.to_owned(),
+        instance_type: instance_type.to_owned(),
+        state: state.to_owned(),
+        launch_time: days_ago(1),
+        image_id: Some("ami-1".to_owned()),
+        key_name: None,
+        instance_profile_arn: None,
+        tags: std::collections::BTreeMap::from([("Name".to_owned(), "<b>x</b>".to_owned())]),
+    }
+}
+
+/// A region's facts with every resource source collected (empty but for `instances`).
+pub fn full_inventory(instances: Vec<orgsweep_model::facts::Ec2Instance>) -> Facts {
+    Facts {
+        ec2_instances: Some(instances),
+        ec2_resources: orgsweep_model::facts::ResourceKind::ALL
+            .into_iter()
+            .map(|k| (k, Vec::new()))
+            .collect(),
+        ..Facts::default()
+    }
+}

@@ -5,6 +5,7 @@ mod console_user_without_mfa;
 mod principal_recently_created;
 mod principals;
 mod quarantine_policy_attached;
+mod resource_common;
 mod unexpected_region;
 mod unknown_principal;
 

@@ -2,10 +2,11 @@
 //! resource outside the organization's expected regions deserves a look.
 
 use orgsweep_model::Severity;
-use orgsweep_model::facts::Source;
+use orgsweep_model::facts::RESOURCE_SOURCES;
 use serde_json::json;
 
-use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
+use crate::checks::resource_common::{containment_steps, described, resource_draft};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
 
 pub struct UnexpectedRegion;
 
@@ -14,7 +15,7 @@ static META: CheckMeta = CheckMeta {
     title: "Resource in a region outside the expected ones",
     severity: Severity::High,
     scope: Scope::Region,
-    sources: &[Source::Ec2Instances],
+    sources: &RESOURCE_SOURCES,
     rationale: "Intruders launch resources, often cryptocurrency miners, in regions the \
                 organization never uses, where nobody looks.",
     remediation: &[
@@ -24,63 +25,43 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-/// Instances in these states are gone or going; they no longer run anything.
-const GONE: &[&str] = &["terminated", "shutting-down"];
-
 impl Check for UnexpectedRegion {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        if ctx.settings.expected_regions.is_empty() {
+        let expected = &ctx.settings.expected_regions;
+        if expected.is_empty() {
             return Err(CheckError::NotConfigured(
                 "no expected regions configured (--expected-regions)",
             ));
         }
-        let instances = ctx.ec2_instances()?;
-        if ctx
-            .settings
-            .expected_regions
-            .iter()
-            .any(|r| r == ctx.region)
-        {
+        let resources = ctx.resources()?;
+        if expected.iter().any(|r| r == ctx.region) {
             return Ok(Vec::new());
         }
         let region = ctx.region;
-        Ok(instances
+        Ok(resources
             .iter()
-            .filter(|i| !GONE.contains(&i.state.as_str()))
-            .map(|i| {
-                let id = &i.instance_id;
-                let name = i.tags.get("Name").map_or("", String::as_str);
-                FindingDraft::new(
-                    "ec2_instance",
-                    id,
-                    format!("EC2 instance {id} runs in unexpected region {region}"),
+            .filter(|r| !r.is_gone())
+            .map(|r| {
+                let mut steps = containment_steps(ctx, r);
+                steps.push(
+                    "Consider a service control policy that denies the regions you do not use."
+                        .to_owned(),
+                );
+                resource_draft(
+                    r,
+                    format!("{} {} in unexpected region {region}", r.resource_type, r.id),
                     format!(
-                        "Instance {id} (Name \"{name}\", {}, {}) is in {region}, outside the expected regions {}.",
-                        i.instance_type,
-                        i.state,
-                        ctx.settings.expected_regions.join(", ")
+                        "{} is in {region}, outside the expected regions {}.",
+                        described(r),
+                        expected.join(", ")
                     ),
                 )
-                .evidence("instance_type", i.instance_type.clone())
-                .evidence("state", i.state.clone())
-                .evidence("launch_time", rfc3339(i.launch_time))
-                .evidence("image_id", i.image_id.clone())
-                .evidence("key_name", i.key_name.clone())
-                .evidence("instance_profile_arn", i.instance_profile_arn.clone())
-                .evidence("tags", json!(i.tags))
-                .evidence("expected_regions", json!(ctx.settings.expected_regions))
-                .remediation(vec![
-                    format!("Confirm with the owner of account {} whether instance {id} in {region} is sanctioned.", ctx.account_id),
-                    format!(
-                        "If not, keep evidence first: aws ec2 create-snapshots --region {region} --instance-specification InstanceId={id} --description \"orgsweep evidence {id}\""
-                    ),
-                    format!("Then stop it (do not terminate yet): aws ec2 stop-instances --region {region} --instance-ids {id}"),
-                    "Consider a service control policy that denies the regions you do not use.".to_owned(),
-                ])
+                .evidence("expected_regions", json!(expected))
+                .remediation(steps)
             })
             .collect())
     }
@@ -88,35 +69,28 @@ impl Check for UnexpectedRegion {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use orgsweep_model::facts::{Ec2Instance, Facts};
+    use orgsweep_model::facts::{Ec2Resource, Facts, ResourceKind};
 
     use super::*;
-    use crate::checks::fixtures::{days_ago, evaluate};
-
-    fn instance(id: &str, state: &str) -> Ec2Instance {
-        Ec2Instance {
-            instance_id: id.to_owned(),
-            instance_type: "c5.large".to_owned(),
-            state: state.to_owned(),
-            launch_time: days_ago(1),
-            image_id: Some("ami-1".to_owned()),
-            key_name: None,
-            instance_profile_arn: None,
-            tags: BTreeMap::from([("Name".to_owned(), "<b>x</b>".to_owned())]),
-        }
-    }
+    use crate::checks::fixtures::{evaluate, full_inventory, instance};
 
     fn facts() -> Facts {
-        Facts {
-            ec2_instances: Some(vec![
-                instance("i-running", "running"),
-                instance("i-stopped", "stopped"),
-                instance("i-gone", "terminated"),
-            ]),
-            ..Facts::default()
-        }
+        let mut facts = full_inventory(vec![
+            instance("i-running", "c5.large", "running"),
+            instance("i-stopped", "c5.large", "stopped"),
+            instance("i-gone", "c5.large", "terminated"),
+        ]);
+        facts.ec2_resources.insert(
+            ResourceKind::Volume,
+            vec![Ec2Resource {
+                id: "vol-1".to_owned(),
+                created_at: None,
+                state: Some("available".to_owned()),
+                tags: Default::default(),
+                shared_with: vec![],
+            }],
+        );
+        facts
     }
 
     #[test]
@@ -124,7 +98,7 @@ mod tests {
         let expected = vec!["us-east-1".to_owned(), "eu-west-1".to_owned()];
         let far = evaluate(&UnexpectedRegion, &facts(), "ap-southeast-2", &expected).expect("ok");
         let ids: Vec<&str> = far.iter().map(|d| d.resource_id.as_str()).collect();
-        assert_eq!(ids, ["i-running", "i-stopped"]);
+        assert_eq!(ids, ["i-running", "i-stopped", "vol-1"]);
         assert_eq!(far[0].evidence["tags"]["Name"], "<b>x</b>");
         assert!(
             far[0]
@@ -132,11 +106,24 @@ mod tests {
                 .iter()
                 .any(|s| s.contains("create-snapshots --region ap-southeast-2"))
         );
-
         assert!(
             evaluate(&UnexpectedRegion, &facts(), "eu-west-1", &expected)
                 .expect("ok")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_kind_that_failed_is_an_error_not_silence() {
+        let mut partial = facts();
+        partial.ec2_resources.remove(&ResourceKind::NatGateway);
+        let expected = vec!["us-east-1".to_owned()];
+        let err = evaluate(&UnexpectedRegion, &partial, "ap-southeast-2", &expected).unwrap_err();
+        assert_eq!(
+            err,
+            CheckError::MissingSource(orgsweep_model::facts::Source::Ec2Resources(
+                ResourceKind::NatGateway
+            ))
         );
     }
 
