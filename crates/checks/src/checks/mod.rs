@@ -1,13 +1,18 @@
 //! One module per check. Register a new check in [`CATALOGUE`]; nothing else changes.
 
 mod access_key_recently_created;
+mod config_recorder_off;
 mod console_user_without_mfa;
+mod mining_class_instance;
 mod principal_recently_created;
 mod principals;
 mod quarantine_policy_attached;
+mod recently_created_resource;
 mod resource_common;
+mod shared_outside_org;
 mod unexpected_region;
 mod unknown_principal;
+mod unknown_resource;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -21,5 +26,10 @@ pub static CATALOGUE: &[&dyn Check] = &[
     &access_key_recently_created::AccessKeyRecentlyCreated,
     &unknown_principal::UnknownPrincipal,
     &principal_recently_created::PrincipalRecentlyCreated,
+    &unknown_resource::UnknownResource,
     &unexpected_region::UnexpectedRegion,
+    &recently_created_resource::RecentlyCreatedResource,
+    &mining_class_instance::MiningClassInstance,
+    &shared_outside_org::SharedOutsideOrg,
+    &config_recorder_off::ConfigRecorderOff,
 ];

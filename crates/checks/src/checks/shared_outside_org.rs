@@ -1,0 +1,138 @@
+//! Copying data out through a shared snapshot or AMI needs no network access at all: the
+//! attacker shares it with their own account and copies it there. Sharing inside the
+//! organization is normal; sharing outside it, or publicly, is reported.
+
+use orgsweep_model::Severity;
+use orgsweep_model::facts::{PUBLIC, ResourceKind, Source};
+use serde_json::json;
+
+use crate::checks::resource_common::{containment_steps, described, resource_draft};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
+
+pub struct SharedOutsideOrg;
+
+static META: CheckMeta = CheckMeta {
+    id: "resources.shared_outside_org",
+    title: "EBS snapshot or AMI shared outside the organization",
+    severity: Severity::High,
+    scope: Scope::Region,
+    sources: &[
+        Source::Ec2Resources(ResourceKind::Snapshot),
+        Source::Ec2Resources(ResourceKind::Image),
+    ],
+    rationale: "Sharing a snapshot or AMI with another account, or publicly, hands over the \
+                data on it; it is a common exfiltration path.",
+    remediation: &[
+        "Confirm the sharing is sanctioned; if not, remove the permission at once.",
+        "Then find who added it in CloudTrail (ModifySnapshotAttribute, ModifyImageAttribute).",
+    ],
+};
+
+impl Check for SharedOutsideOrg {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
+        for kind in [ResourceKind::Snapshot, ResourceKind::Image] {
+            if !ctx.facts.ec2_resources.contains_key(&kind) {
+                return Err(CheckError::MissingSource(Source::Ec2Resources(kind)));
+            }
+        }
+        let org = &ctx.settings.organization_accounts;
+        let mut drafts = Vec::new();
+        for r in ctx.facts.resources().filter(|r| !r.shared_with.is_empty()) {
+            let outside: Vec<&str> = r
+                .shared_with
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a == PUBLIC || !org.contains(*a))
+                .collect();
+            if outside.is_empty() {
+                continue;
+            }
+            let public = outside.contains(&PUBLIC);
+            let whom = if public {
+                "everyone (public)".to_owned()
+            } else {
+                format!(
+                    "account(s) outside the organization: {}",
+                    outside.join(", ")
+                )
+            };
+            let mut draft = resource_draft(
+                &r,
+                format!("{} {} is shared with {whom}", r.resource_type, r.id),
+                format!("{} can be copied by {whom}.", described(&r)),
+            )
+            .evidence("outside_organization", json!(outside))
+            .remediation(containment_steps(ctx, &r));
+            if public {
+                draft.severity = Some(Severity::Critical);
+            }
+            drafts.push(draft);
+        }
+        Ok(drafts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use orgsweep_model::facts::Ec2Resource;
+
+    use super::*;
+    use crate::Settings;
+    use crate::checks::fixtures::{evaluate_with, full_inventory};
+
+    fn shared(id: &str, with: &[&str]) -> Ec2Resource {
+        Ec2Resource {
+            id: id.to_owned(),
+            created_at: None,
+            state: Some("completed".to_owned()),
+            tags: Default::default(),
+            shared_with: with.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn sharing_outside_fires_and_inside_does_not() {
+        let mut facts = full_inventory(vec![]);
+        facts.ec2_resources.insert(
+            ResourceKind::Snapshot,
+            vec![
+                shared("snap-inside", &["222222222222"]),
+                shared("snap-outside", &["222222222222", "999999999999"]),
+                shared("snap-private", &[]),
+            ],
+        );
+        facts
+            .ec2_resources
+            .insert(ResourceKind::Image, vec![shared("ami-public", &["all"])]);
+        let settings = Settings {
+            organization_accounts: BTreeSet::from([
+                "111111111111".to_owned(),
+                "222222222222".to_owned(),
+            ]),
+            ..Settings::default()
+        };
+        let drafts =
+            evaluate_with(&SharedOutsideOrg, &facts, "us-east-1", &settings).expect("runs");
+        let found: Vec<(&str, Option<Severity>)> = drafts
+            .iter()
+            .map(|d| (d.resource_id.as_str(), d.severity))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("snap-outside", None),
+                ("ami-public", Some(Severity::Critical))
+            ]
+        );
+        assert_eq!(
+            drafts[0].evidence["outside_organization"],
+            json!(["999999999999"])
+        );
+    }
+}
