@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use orgsweep_model::facts::ResourceView;
+
 /// Known principals and resources.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
@@ -105,6 +107,17 @@ impl Known {
 
     pub fn knows_resource(&self, resource: &ResourceRef<'_>) -> bool {
         self.resources.iter().any(|rule| rule.matches(resource))
+    }
+
+    /// [`Known::knows_resource`] for an inventoried resource of `account` in `region`.
+    pub fn knows_view(&self, account: &str, region: &str, r: &ResourceView<'_>) -> bool {
+        self.knows_resource(&ResourceRef {
+            account,
+            region,
+            resource_type: r.resource_type,
+            id: r.id,
+            tags: r.tags,
+        })
     }
 
     /// Whether there is a reference to call resources unknown against: a baseline, or at

@@ -142,15 +142,10 @@ impl<'a> Context<'a> {
 
     /// Whether the baseline or an allow rule knows the resource.
     pub fn knows_resource(&self, r: &ResourceView<'_>) -> bool {
-        self.settings.known.as_ref().is_some_and(|k| {
-            k.knows_resource(&ResourceRef {
-                account: self.account_id,
-                region: self.region,
-                resource_type: r.resource_type,
-                id: r.id,
-                tags: r.tags,
-            })
-        })
+        self.settings
+            .known
+            .as_ref()
+            .is_some_and(|k| k.knows_view(self.account_id, self.region, r))
     }
 
     pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {

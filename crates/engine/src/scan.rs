@@ -304,7 +304,7 @@ async fn scan_account(
     for (region, facts) in regional {
         outcome
             .inventory
-            .extend(inventory(id, &region, &facts.facts));
+            .extend(inventory(id, &region, &facts.facts, settings));
         run_checks(
             &mut outcome,
             Scope::Region,
@@ -448,21 +448,27 @@ fn principal_inventory(account: &str, facts: &Facts, settings: &Settings) -> Vec
     users.chain(roles).collect()
 }
 
-/// Inventory items of one region. Nothing is "known" without a baseline.
-fn inventory(account: &str, region: &str, facts: &Facts) -> Vec<InventoryItem> {
+/// Inventory items of one region, known when the baseline or an allow rule says so.
+fn inventory(
+    account: &str,
+    region: &str,
+    facts: &Facts,
+    settings: &Settings,
+) -> Vec<InventoryItem> {
     facts
-        .ec2_instances
-        .iter()
-        .flatten()
-        .map(|i| InventoryItem {
+        .resources()
+        .map(|r| InventoryItem {
             account_id: account.to_owned(),
             region: region.to_owned(),
-            resource_type: "ec2_instance".to_owned(),
-            resource_id: i.instance_id.clone(),
-            created_at: i.launch_time,
-            state: Some(i.state.clone()),
-            tags: i.tags.clone(),
-            known: false,
+            resource_type: r.resource_type.to_owned(),
+            resource_id: r.id.to_owned(),
+            created_at: r.created_at,
+            state: r.state.map(str::to_owned),
+            tags: r.tags.clone(),
+            known: settings
+                .known
+                .as_ref()
+                .is_some_and(|k| k.knows_view(account, region, &r)),
         })
         .collect()
 }
