@@ -53,6 +53,11 @@ pub struct Planted {
     pub external_trust_role: (String, String),
     /// A role trusting another member account: (account, role).
     pub in_org_trust_role: (String, String),
+    /// Snapshots shared with an outside account and with a member: (account, region, id).
+    pub snapshot_shared_outside: (String, String, String),
+    pub snapshot_shared_inside: (String, String, String),
+    /// A running GPU instance in an unexpected region: (account, region, id).
+    pub mining_instance: (String, String, String),
     /// (account, region, instance id)
     pub unexpected_region_instance: (String, String, String),
     pub expected_region_instance: (String, String, String),
@@ -248,7 +253,12 @@ impl Member {
         Ok(())
     }
 
-    async fn instance(&self, region: &str, name: &str) -> anyhow::Result<String> {
+    async fn instance(
+        &self,
+        region: &str,
+        instance_type: InstanceType,
+        tags: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
         let ec2 = self.ec2(region);
         let images = ec2
             .describe_images()
@@ -261,19 +271,17 @@ impl Member {
             .find_map(|i| i.image_id())
             .ok_or_else(|| anyhow!("moto has no image in {region}"))?
             .to_owned();
-        let tag = Ec2Tag::builder().key("Name").value(name).build();
+        let mut spec = TagSpecification::builder().resource_type(ResourceType::Instance);
+        for (key, value) in tags {
+            spec = spec.tags(Ec2Tag::builder().key(*key).value(*value).build());
+        }
         let run = ec2
             .run_instances()
             .image_id(image)
-            .instance_type(InstanceType::T3Micro)
+            .instance_type(instance_type)
             .min_count(1)
             .max_count(1)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::Instance)
-                    .tags(tag)
-                    .build(),
-            )
+            .tag_specifications(spec.build())
             .send()
             .await
             .with_context(|| format!("launching an instance in {region} of {}", self.id))?;
@@ -282,6 +290,56 @@ impl Member {
             .and_then(|i| i.instance_id())
             .map(str::to_owned)
             .ok_or_else(|| anyhow!("RunInstances returned no instance"))
+    }
+
+    async fn volume(&self, region: &str) -> anyhow::Result<String> {
+        let created = self
+            .ec2(region)
+            .create_volume()
+            .availability_zone(format!("{region}a"))
+            .size(8)
+            .send()
+            .await
+            .with_context(|| format!("creating a volume in {region} of {}", self.id))?;
+        created
+            .volume_id()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("CreateVolume returned no id"))
+    }
+
+    /// A snapshot of a new volume, shared with `account`.
+    async fn shared_snapshot(&self, region: &str, account: &str) -> anyhow::Result<String> {
+        let volume = self.volume(region).await?;
+        let ec2 = self.ec2(region);
+        let snapshot = ec2
+            .create_snapshot()
+            .volume_id(volume)
+            .description(format!("shared with {account}"))
+            .send()
+            .await
+            .with_context(|| format!("snapshotting in {region} of {}", self.id))?
+            .snapshot_id()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("CreateSnapshot returned no id"))?;
+        ec2.modify_snapshot_attribute()
+            .snapshot_id(&snapshot)
+            .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+            .operation_type(aws_sdk_ec2::types::OperationType::Add)
+            .user_ids(account)
+            .send()
+            .await
+            .with_context(|| format!("sharing {snapshot} with {account}"))?;
+        Ok(snapshot)
+    }
+
+    async fn key_pair(&self, region: &str, name: &str) -> anyhow::Result<()> {
+        self.ec2(region)
+            .create_key_pair()
+            .key_name(name)
+            .send()
+            .await
+            .with_context(|| format!("creating key pair {name} in {region} of {}", self.id))?;
+        Ok(())
     }
 }
 
@@ -395,7 +453,18 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     prod.access_key("legacy-ci").await?;
     prod.user("build-bot").await?;
     prod.access_key("build-bot").await?;
-    let web = prod.instance("us-east-1", "web-1").await?;
+    let web = prod
+        .instance(
+            "us-east-1",
+            InstanceType::T3Micro,
+            &[("Name", "web-1"), ("team", "platform")],
+        )
+        .await?;
+    // Snapshots shared outside and inside the organization, and resources in a third region.
+    let snapshot_outside = prod.shared_snapshot("us-east-1", EXTERNAL_ACCOUNT).await?;
+    let snapshot_inside = prod.shared_snapshot("us-east-1", &dev_id).await?;
+    prod.key_pair("eu-west-1", "deploy").await?;
+    prod.volume("eu-west-1").await?;
     // A role an account outside the organization may assume.
     prod.role_trusting("vendor-audit", EXTERNAL_ACCOUNT).await?;
 
@@ -408,7 +477,21 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     dev.user("bob").await?;
     dev.console_password("bob").await?;
     dev.mfa("bob").await?;
-    let far = dev.instance("ap-southeast-2", XSS_PAYLOAD).await?;
+    let far = dev
+        .instance(
+            "ap-southeast-2",
+            InstanceType::T3Micro,
+            &[("Name", XSS_PAYLOAD)],
+        )
+        .await?;
+    // A GPU instance, the kind miners launch, where nobody looks.
+    let miner = dev
+        .instance(
+            "ap-southeast-2",
+            InstanceType::P32xlarge,
+            &[("Name", "batch")],
+        )
+        .await?;
     // Trust inside the organization is fine.
     dev.role_trusting("ci-deploy", &prod_id).await?;
 
@@ -511,6 +594,9 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             console_user_with_mfa: (dev_id.clone(), "bob".to_owned()),
             external_trust_role: (prod_id.clone(), "vendor-audit".to_owned()),
             in_org_trust_role: (dev_id.clone(), "ci-deploy".to_owned()),
+            snapshot_shared_outside: (prod_id.clone(), "us-east-1".to_owned(), snapshot_outside),
+            snapshot_shared_inside: (prod_id.clone(), "us-east-1".to_owned(), snapshot_inside),
+            mining_instance: (dev_id.clone(), "ap-southeast-2".to_owned(), miner),
             unexpected_region_instance: (dev_id, "ap-southeast-2".to_owned(), far),
             expected_region_instance: (prod_id, "us-east-1".to_owned(), web),
             unusable_account: sandbox_id,
@@ -518,5 +604,36 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             closed_account: retired_id,
             xss_payload: XSS_PAYLOAD.to_owned(),
         },
+    })
+}
+
+/// What [`change_resources`] did to the demo organization.
+#[derive(Debug, Clone, Serialize)]
+pub struct Changes {
+    /// A new instance: (account, region, id).
+    pub added_instance: (String, String, String),
+    /// A deleted key pair: (account, region, name).
+    pub removed_key_pair: (String, String, String),
+}
+
+/// Changes the seeded organization the way a week does: one instance more, one key pair
+/// less. Needs the emulator without IAM enforcement (the scan roles only read).
+pub async fn change_resources(org: &DemoOrg) -> anyhow::Result<Changes> {
+    let admin = sdk_config(&org.endpoint, admin_credentials(), HOME_REGION);
+    let prod_id = &org.planted.quarantined_user.0;
+    let prod = Member::assume(&org.endpoint, &admin, prod_id).await?;
+    let region = "eu-west-1";
+    let added = prod
+        .instance(region, InstanceType::T3Small, &[("Name", "new-worker")])
+        .await?;
+    prod.ec2(region)
+        .delete_key_pair()
+        .key_name("deploy")
+        .send()
+        .await
+        .context("deleting key pair deploy")?;
+    Ok(Changes {
+        added_instance: (prod_id.clone(), region.to_owned(), added),
+        removed_key_pair: (prod_id.clone(), region.to_owned(), "deploy".to_owned()),
     })
 }
