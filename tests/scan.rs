@@ -163,22 +163,33 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
         org.accounts.len() + 1,
         "management account plus members"
     );
-    // A scan role denied one API: exactly the check needing it is a gap, region by region,
+    // A scan role denied one API: exactly the checks needing it are gaps, region by region,
     // while the account's other checks ran.
     let (data, action) = &p.service_denied_account;
     for region in &org.scan_regions {
-        let gap = report
+        let gaps: Vec<&str> = report
             .coverage
             .iter()
-            .find(|c| &c.account_id == data && c.region.as_deref() == Some(region.as_str()))
-            .expect("each region of the denied account is in coverage");
-        assert_eq!(gap.status, CoverageStatus::Failed, "{gap:?}");
-        assert_eq!(gap.check_id.as_deref(), Some("resources.unexpected_region"));
-        assert!(
-            gap.error
-                .as_deref()
-                .is_some_and(|e| e.contains(action.as_str())),
-            "{gap:?}"
+            .filter(|c| &c.account_id == data && c.region.as_deref() == Some(region.as_str()))
+            .inspect(|c| {
+                assert_eq!(c.status, CoverageStatus::Failed, "{c:?}");
+                assert!(
+                    c.error
+                        .as_deref()
+                        .is_some_and(|e| e.contains(action.as_str())),
+                    "{c:?}"
+                );
+            })
+            .filter_map(|c| c.check_id.as_deref())
+            .collect();
+        assert_eq!(
+            gaps,
+            [
+                "resources.mining_class_instance",
+                "resources.recently_created",
+                "resources.unexpected_region"
+            ],
+            "{data} {region}"
         );
     }
     assert!(
@@ -586,4 +597,117 @@ fn trust_outside_the_organization_is_reported_and_inside_is_not() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(findings_of(&read_report(&allowed), "iam.role_trusts_external_account").is_empty());
+}
+
+#[test]
+fn resources_in_every_region_are_inventoried_and_checked() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("resources");
+    let (regions, expected) = demo_regions(org);
+    let output = scan(
+        org,
+        &out,
+        &["--regions", &regions, "--expected-regions", &expected],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_report(&out);
+    let p = &org.planted;
+    let finding = |check: &str, (account, region, id): &(String, String, String)| {
+        report.findings.iter().any(|f| {
+            f.check_id == check
+                && &f.account_id == account
+                && &f.region == region
+                && &f.resource_id == id
+        })
+    };
+    assert!(
+        finding("resources.shared_outside_org", &p.snapshot_shared_outside),
+        "{:#?}",
+        report.findings
+    );
+    assert!(!finding(
+        "resources.shared_outside_org",
+        &p.snapshot_shared_inside
+    ));
+    assert!(finding(
+        "resources.mining_class_instance",
+        &p.mining_instance
+    ));
+    assert!(finding("resources.unexpected_region", &p.mining_instance));
+    assert!(finding("resources.recently_created", &p.mining_instance));
+    assert!(!finding(
+        "resources.mining_class_instance",
+        &p.expected_region_instance
+    ));
+    assert!(!findings_of(&report, "config.recorder_off").is_empty());
+
+    // The inventory spans accounts, regions and kinds, and nothing is known without a baseline.
+    let spread: std::collections::BTreeSet<(&str, &str)> = report
+        .inventory
+        .iter()
+        .filter(|i| i.region != orgsweep_model::GLOBAL_REGION)
+        .map(|i| (i.account_id.as_str(), i.region.as_str()))
+        .collect();
+    assert!(spread.len() >= 3, "{spread:?}");
+    for kind in ["ec2_instance", "ec2_snapshot", "ec2_volume", "ec2_key_pair"] {
+        assert!(
+            report.inventory.iter().any(|i| i.resource_type == kind),
+            "no {kind}"
+        );
+    }
+    assert!(report.inventory.iter().all(|i| !i.known));
+    assert!(findings_of(&report, "resources.unknown_resource").is_empty());
+}
+
+#[test]
+fn an_allow_rule_makes_a_resource_known() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(
+        &config,
+        "[[allow]]\ntag_key = \"team\"\ntag_value = \"platform\"\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("allowed");
+    let (regions, expected) = demo_regions(org);
+    let output = scan(
+        org,
+        &out,
+        &[
+            "--regions",
+            &regions,
+            "--expected-regions",
+            &expected,
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_report(&out);
+    let unknown = findings_of(&report, "resources.unknown_resource");
+    let (_, _, web) = &org.planted.expected_region_instance;
+    let (_, _, miner) = &org.planted.mining_instance;
+    assert!(
+        !unknown.iter().any(|f| &f.resource_id == web),
+        "allowed resource reported"
+    );
+    assert!(unknown.iter().any(|f| &f.resource_id == miner));
+    let web_item = report
+        .inventory
+        .iter()
+        .find(|i| &i.resource_id == web)
+        .expect("inventoried");
+    assert!(web_item.known);
 }
