@@ -711,3 +711,120 @@ fn an_allow_rule_makes_a_resource_known() {
         .expect("inventoried");
     assert!(web_item.known);
 }
+
+/// A week in the life of an organization: scan, change resources, scan again with
+/// `--previous`, and diff. Its own emulator without IAM enforcement, because the change needs
+/// write access the shared fixture's scan roles do not have.
+#[test]
+fn a_second_scan_shows_what_changed_since_the_first() {
+    let emulator = Emulator::start().expect("moto starts");
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let org = runtime
+        .block_on(seed::seed_demo(&emulator.endpoint()))
+        .expect("demo organization seeds");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (regions, expected) = demo_regions(&org);
+    let args = ["--regions", &regions, "--expected-regions", &expected];
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    assert_eq!(scan(&org, &first, &args).status.code(), Some(0));
+
+    let changes = runtime
+        .block_on(seed::change_resources(&org))
+        .expect("resources change");
+    let previous = first.join("report.json");
+    let output = scan(
+        &org,
+        &second,
+        &[
+            &args[..],
+            &["--previous", previous.to_str().expect("utf-8")],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (old, new) = (read_report(&first), read_report(&second));
+
+    // Every finding says whether it is new; the new instance's findings are, the rest not.
+    let (account, region, added) = &changes.added_instance;
+    assert!(new.findings.iter().all(|f| f.change.is_some()));
+    let about_added: Vec<_> = new
+        .findings
+        .iter()
+        .filter(|f| &f.resource_id == added)
+        .collect();
+    assert!(!about_added.is_empty(), "the new instance has findings");
+    assert!(
+        about_added
+            .iter()
+            .all(|f| f.change == Some(orgsweep_model::Change::New))
+    );
+    let old_ids: std::collections::BTreeSet<&str> =
+        old.findings.iter().map(|f| f.id.as_str()).collect();
+    for f in &new.findings {
+        let expected_change = if old_ids.contains(f.id.as_str()) {
+            orgsweep_model::Change::Unchanged
+        } else {
+            orgsweep_model::Change::New
+        };
+        assert_eq!(f.change, Some(expected_change), "{f:?}");
+    }
+    let previous = new
+        .previous
+        .as_ref()
+        .expect("the report carries what changed");
+    assert!(
+        previous
+            .appeared
+            .iter()
+            .any(|i| &i.account_id == account && &i.region == region && &i.resource_id == added)
+    );
+    let (k_account, k_region, _) = &changes.removed_key_pair;
+    assert!(
+        previous
+            .disappeared
+            .iter()
+            .any(|i| &i.account_id == k_account
+                && &i.region == k_region
+                && i.resource_type == "ec2_key_pair")
+    );
+    let html = std::fs::read_to_string(second.join("report.html")).expect("html");
+    assert!(html.contains("Changed since"), "no changed-since section");
+
+    // `orgsweep diff` says the same from the two files.
+    let output = orgsweep_cmd(&[
+        "diff".as_ref(),
+        first.join("report.json").as_os_str(),
+        second.join("report.json").as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains(added.as_str()), "{text}");
+    assert!(text.contains("ec2_key_pair"), "{text}");
+
+    // A damaged previous report is refused before scanning.
+    let damaged = tmp.path().join("damaged.json");
+    std::fs::write(&damaged, "{\"schema_version\": 1, \"tool\"").expect("write");
+    let output = scan(
+        &org,
+        &tmp.path().join("x"),
+        &["--previous", damaged.to_str().expect("utf-8")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--previous") && stderr.contains("damaged.json"),
+        "{stderr}"
+    );
+    drop(emulator);
+}
