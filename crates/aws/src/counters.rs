@@ -36,7 +36,13 @@ pub struct CountersSnapshot {
 
 impl Counters {
     pub fn count_call(&self, service: &str, operation: &str) {
-        let key = format!("{}.{operation}", service.to_ascii_lowercase());
+        // SDK service names are display names ("EC2", "Config Service"): one lowercase word.
+        let service: String = service
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let key = format!("{service}.{operation}");
         if let Ok(mut calls) = self.calls.lock() {
             *calls.entry(key).or_default() += 1;
         }

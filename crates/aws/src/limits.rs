@@ -21,6 +21,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 /// The services orgsweep calls, each with its own buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
+    Config,
     Ec2,
     Iam,
     Organizations,
@@ -28,7 +29,8 @@ pub enum Service {
 }
 
 impl Service {
-    const ALL: [Service; 4] = [
+    const ALL: [Service; 5] = [
+        Service::Config,
         Service::Ec2,
         Service::Iam,
         Service::Organizations,
@@ -37,6 +39,7 @@ impl Service {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Service::Config => "config",
             Service::Ec2 => "ec2",
             Service::Iam => "iam",
             Service::Organizations => "organizations",
@@ -51,6 +54,7 @@ impl Service {
     /// publishes no rate, so orgsweep stays modest.
     pub fn default_quota(self) -> (u32, u32) {
         match self {
+            Service::Config => (5, 10),
             Service::Ec2 => (16, 80),
             Service::Iam => (5, 10),
             Service::Organizations => (5, 10),

@@ -270,6 +270,7 @@ macro_rules! client {
 }
 
 impl AccountSession {
+    client!(config, aws_sdk_config, Service::Config);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);
     client!(organizations, aws_sdk_organizations, Service::Organizations);

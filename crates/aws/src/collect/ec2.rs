@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use aws_sdk_ec2::types::Tag;
 use orgsweep_model::facts::Ec2Instance;
 
 use super::to_time;
@@ -8,7 +9,19 @@ use crate::session::AccountSession;
 
 /// The page size of paginated Describe* calls. Paginated calls use EC2's regular 100/20
 /// bucket; unpaginated ones fall into a smaller one.
-const PAGE_SIZE: i32 = 1000;
+pub(super) const PAGE_SIZE: i32 = 1000;
+
+/// EC2 tags as a map; a tag without a key is dropped, one without a value kept as empty.
+pub(super) fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
 
 impl AccountSession {
     pub async fn ec2_instances(&self, region: &str) -> Result<Vec<Ec2Instance>, AwsError> {
@@ -40,16 +53,7 @@ impl AccountSession {
                             .iam_instance_profile()
                             .and_then(|p| p.arn())
                             .map(str::to_owned),
-                        tags: i
-                            .tags()
-                            .iter()
-                            .filter_map(|t| {
-                                Some((
-                                    t.key()?.to_owned(),
-                                    t.value().unwrap_or_default().to_owned(),
-                                ))
-                            })
-                            .collect::<BTreeMap<_, _>>(),
+                        tags: tags(i.tags()),
                     });
                 }
             }

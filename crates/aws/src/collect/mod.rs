@@ -3,6 +3,7 @@
 mod credential_report;
 mod ec2;
 mod iam;
+mod resources;
 
 use aws_smithy_types::DateTime;
 use orgsweep_model::facts::{Facts, Source};
@@ -34,6 +35,13 @@ impl AccountSession {
             }
             Source::Ec2Instances => {
                 facts.ec2_instances = Some(self.ec2_instances(region).await?);
+            }
+            Source::Ec2Resources(kind) => {
+                let resources = self.ec2_resources(kind, region).await?;
+                facts.ec2_resources.insert(kind, resources);
+            }
+            Source::ConfigRecorders => {
+                facts.config_recorders = Some(self.config_recorders(region).await?);
             }
         }
         Ok(())
