@@ -160,6 +160,7 @@ pub async fn scan(
         findings: Vec::new(),
         inventory: Vec::new(),
         stats: Stats::default(),
+        previous: None,
     };
     let mut scanned_regions = BTreeSet::new();
     for (account, outcome) in outcomes {

@@ -4,6 +4,7 @@
 //! This crate has no AWS dependency on purpose: renderers, checks and tooling compile in
 //! seconds and can be tested on fixtures without the SDK.
 
+pub mod diff;
 pub mod facts;
 mod report;
 mod severity;

@@ -21,6 +21,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub inventory: Vec<InventoryItem>,
     pub stats: Stats,
+    /// What changed since the report given to `scan --previous`; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<crate::diff::Previous>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,8 +244,63 @@ pub fn parse_report(text: &str) -> Result<Report, ReadReportError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    pub(crate) fn finding(resource: &str) -> Finding {
+        Finding {
+            id: finding_id("c", "111111111111", "global", "t", resource),
+            check_id: "c".to_owned(),
+            severity: Severity::High,
+            account_id: "111111111111".to_owned(),
+            region: GLOBAL_REGION.to_owned(),
+            resource_type: "t".to_owned(),
+            resource_id: resource.to_owned(),
+            title: String::new(),
+            detail: String::new(),
+            evidence: serde_json::Map::new(),
+            remediation: Vec::new(),
+            change: None,
+        }
+    }
+
+    pub(crate) fn item(id: &str) -> InventoryItem {
+        InventoryItem {
+            account_id: "111111111111".to_owned(),
+            region: "us-east-1".to_owned(),
+            resource_type: "ec2_instance".to_owned(),
+            resource_id: id.to_owned(),
+            created_at: None,
+            state: None,
+            tags: BTreeMap::new(),
+            known: false,
+        }
+    }
+
+    pub(crate) fn report(findings: Vec<Finding>, inventory: Vec<InventoryItem>) -> Report {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        Report {
+            schema_version: crate::SCHEMA_VERSION,
+            tool: Tool {
+                name: "orgsweep".to_owned(),
+                version: "0".to_owned(),
+            },
+            run: Run {
+                started_at: at,
+                finished_at: at,
+                management_account_id: "111111111111".to_owned(),
+                window_days: 7,
+                regions: Vec::new(),
+                expected_regions: Vec::new(),
+            },
+            accounts: Vec::new(),
+            coverage: Vec::new(),
+            findings,
+            inventory,
+            stats: Stats::default(),
+            previous: None,
+        }
+    }
 
     #[test]
     fn finding_id_is_stable_and_separates_parts() {

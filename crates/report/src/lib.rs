@@ -310,6 +310,7 @@ pub(crate) mod tests {
                 throttled: 3,
                 retries: 5,
             },
+            previous: None,
         };
         report.sort();
         report
