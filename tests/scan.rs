@@ -132,7 +132,10 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     );
     let (_, _, web) = &p.expected_region_instance;
     assert!(
-        !report.findings.iter().any(|f| &f.resource_id == web),
+        !report
+            .findings
+            .iter()
+            .any(|f| f.check_id == "resources.unexpected_region" && &f.resource_id == web),
         "instance in an expected region reported"
     );
 

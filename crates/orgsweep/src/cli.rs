@@ -30,6 +30,9 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Re-render a report from its JSON (for example as HTML).
     Report(ReportArgs),
+    /// Show what changed between two reports: new and resolved findings, resources that
+    /// appeared and disappeared.
+    Diff(DiffArgs),
     /// Write a baseline that accepts everything in a report as known, ready to edit; pass it
     /// to `scan --baseline` to report only what is new.
     Baseline(BaselineArgs),
@@ -82,6 +85,11 @@ pub struct ScanArgs {
     /// unknown-principal check does not run.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// An earlier report.json of the same organization: findings are marked new or
+    /// unchanged, and the report shows what appeared, disappeared and was resolved since.
+    #[arg(long, value_name = "REPORT.json")]
+    pub previous: Option<PathBuf>,
 
     /// Settings file (TOML): expected_regions, regions, window_days, role_name,
     /// rotation_days, unused_days, trusted_accounts, [known_principals].
@@ -142,4 +150,15 @@ pub struct BaselineArgs {
     /// Where to write the baseline (TOML).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older report.json.
+    pub old: PathBuf,
+    /// The newer report.json.
+    pub new: PathBuf,
+    /// Print the comparison as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -17,7 +17,7 @@ use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
 use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
 
-use crate::cli::{BaselineArgs, Cli, Command, ReportArgs, ScanArgs};
+use crate::cli::{BaselineArgs, Cli, Command, DiffArgs, ReportArgs, ScanArgs};
 use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
 /// Exit code for "findings at or above --fail-on" (DESIGN.md).
@@ -58,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan(*args),
         Command::Report(args) => rerender(args),
         Command::Baseline(args) => write_baseline(args),
+        Command::Diff(args) => print_diff(args),
         Command::Checks => {
             print!("{}", checks_table());
             Ok(ExitCode::SUCCESS)
@@ -187,6 +188,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => ConfigFile::default(),
     };
     let options = scan_options(&args, &config)?;
+    // Read before an hour of scanning, so a damaged file fails now.
+    let previous = match &args.previous {
+        Some(path) => Some(read_report(path).context("--previous")?),
+        None => None,
+    };
     let out = args
         .out
         .clone()
@@ -216,6 +222,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     })?;
     runtime.shutdown_timeout(Duration::from_secs(1));
 
+    let mut report = report;
+    if let Some(previous) = &previous {
+        orgsweep_model::diff::attach_previous(&mut report, previous);
+    }
     let paths = orgsweep_report::write(&report, &out, &args.format)?;
     print_summary(&report, &paths);
     Ok(exit_for(&report, args.fail_on))
@@ -253,6 +263,17 @@ fn read_report(path: &Path) -> anyhow::Result<Report> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     orgsweep_model::parse_report(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn print_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let (old, new) = (read_report(&args.old)?, read_report(&args.new)?);
+    let diff = orgsweep_model::diff::diff(&old, &new);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&diff)?);
+    } else {
+        print!("{}", orgsweep_report::diff_text(&diff));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {

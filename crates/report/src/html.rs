@@ -6,10 +6,12 @@
 //! bypasses escaping, and a Content-Security-Policy forbids any script but our own and any
 //! network load as a second line of defence.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
-use orgsweep_model::{Change, CoverageStatus, Finding, Report, Severity};
+use orgsweep_model::{
+    Change, CoverageStatus, Finding, GLOBAL_REGION, InventoryItem, Report, Severity,
+};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -52,6 +54,8 @@ struct Page<'a> {
     groups: Vec<AccountGroup<'a>>,
     accounts: Vec<AccountRow<'a>>,
     inventory: Vec<InventoryRow<'a>>,
+    changed: Option<Changed<'a>>,
+    heatmap: Heatmap<'a>,
     duration: String,
     total_api_calls: u64,
     api_calls: Vec<(&'a str, u64)>,
@@ -104,6 +108,34 @@ struct AccountRow<'a> {
     status: &'a str,
     ou_path: &'a str,
     scanned: bool,
+}
+
+/// "Changed since": what the embedded comparison with the previous report says.
+struct Changed<'a> {
+    since: String,
+    new_findings: Vec<&'a Finding>,
+    resolved_findings: &'a [Finding],
+    appeared: &'a [InventoryItem],
+    disappeared: &'a [InventoryItem],
+}
+
+/// Resource counts per account and region; regions outside the expected ones stand out,
+/// because that is where intruders mine.
+struct Heatmap<'a> {
+    columns: Vec<HeatColumn<'a>>,
+    rows: Vec<HeatRow<'a>>,
+}
+
+struct HeatColumn<'a> {
+    region: &'a str,
+    unexpected: bool,
+}
+
+struct HeatRow<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    /// (count, shade 0–4, region unexpected)
+    cells: Vec<(usize, u8, bool)>,
 }
 
 struct InventoryRow<'a> {
@@ -192,6 +224,21 @@ impl<'a> Page<'a> {
             })
             .collect::<Result<_, RenderError>>()?;
 
+        let changed = match &report.previous {
+            Some(previous) => Some(Changed {
+                since: rfc3339_utc(previous.started_at)?,
+                new_findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.change == Some(Change::New))
+                    .collect(),
+                resolved_findings: &previous.resolved_findings,
+                appeared: &previous.appeared,
+                disappeared: &previous.disappeared,
+            }),
+            None => None,
+        };
+
         let stats = &report.stats;
         Ok(Page {
             csp: content_security_policy(filter_script()),
@@ -210,6 +257,8 @@ impl<'a> Page<'a> {
             groups,
             accounts,
             inventory,
+            changed,
+            heatmap: heatmap(report, &name_of),
             duration: human_duration(stats.duration_ms),
             total_api_calls: stats.api_calls.values().sum(),
             api_calls: stats
@@ -221,6 +270,57 @@ impl<'a> Page<'a> {
             retries: stats.retries,
         })
     }
+}
+
+fn heatmap<'a>(report: &'a Report, name_of: &dyn Fn(&str) -> &'a str) -> Heatmap<'a> {
+    let expected = &report.run.expected_regions;
+    let unexpected = |r: &str| !expected.is_empty() && !expected.iter().any(|e| e == r);
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut regions: BTreeSet<&str> = report.run.regions.iter().map(String::as_str).collect();
+    for item in report
+        .inventory
+        .iter()
+        .filter(|i| i.region != GLOBAL_REGION)
+    {
+        *counts.entry((&item.account_id, &item.region)).or_default() += 1;
+        regions.insert(&item.region);
+    }
+    let max = counts.values().copied().max().unwrap_or(0);
+    // Four shades between one resource and the busiest cell; zero stays blank.
+    let shade = |n: usize| -> u8 {
+        if n == 0 || max == 0 {
+            0
+        } else {
+            u8::try_from((n * 4).div_ceil(max).clamp(1, 4)).unwrap_or(4)
+        }
+    };
+    let columns: Vec<HeatColumn<'a>> = regions
+        .iter()
+        .map(|r| HeatColumn {
+            region: r,
+            unexpected: unexpected(r),
+        })
+        .collect();
+    let rows = report
+        .accounts
+        .iter()
+        .filter(|a| a.scanned)
+        .map(|a| HeatRow {
+            account_id: &a.account_id,
+            account_name: name_of(&a.account_id),
+            cells: columns
+                .iter()
+                .map(|c| {
+                    let n = counts
+                        .get(&(a.account_id.as_str(), c.region))
+                        .copied()
+                        .unwrap_or(0);
+                    (n, shade(n), c.unexpected)
+                })
+                .collect(),
+        })
+        .collect();
+    Heatmap { columns, rows }
 }
 
 /// Groups findings by account, most urgent account first (then by id), keeping the report's
@@ -597,5 +697,29 @@ mod tests {
     fn out_of_range_dates_are_an_error_not_a_panic() {
         let at = datetime!(9999-12-31 23:30:00 -01:00);
         assert!(matches!(rfc3339_utc(at), Err(RenderError::Time(_))));
+    }
+
+    #[test]
+    fn changed_section_and_heatmap_mark_what_matters_and_escape_it() {
+        let old = sample_report();
+        let mut report = sample_report();
+        report.run.expected_regions = vec!["us-east-1".to_owned()];
+        let mut far = report.inventory[0].clone();
+        far.region = "ap-south-1".to_owned();
+        far.resource_id = "<script>alert('heat')</script>".to_owned();
+        report.inventory.push(far);
+        report.findings.remove(0);
+        orgsweep_model::diff::attach_previous(&mut report, &old);
+        let html = to_html(&report).expect("renders");
+        assert!(html.contains("Changed since"));
+        assert!(position(&html, "id=\"changed\"") < position(&html, "id=\"findings\""));
+        assert!(position(&html, "id=\"heatmap\"") < position(&html, "id=\"inventory\""));
+        assert!(html.contains("Resolved findings") && html.contains("Resources that appeared"));
+        assert!(
+            html.contains("<th class=\"unexpected\">ap-south-1</th>"),
+            "unexpected region not marked"
+        );
+        assert!(html.contains("unexpected-cell"));
+        assert!(!html.contains("<script>alert('heat')"), "raw payload");
     }
 }

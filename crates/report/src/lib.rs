@@ -6,6 +6,7 @@
 //! must never see half a report, and a failed run must not clobber last week's good one.
 
 mod html;
+mod text;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -16,6 +17,7 @@ use std::str::FromStr;
 use orgsweep_model::Report;
 
 pub use html::to_html;
+pub use text::diff_text;
 
 /// An output format of `scan --format` and `report --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
