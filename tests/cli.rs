@@ -194,3 +194,23 @@ fn help_and_checks_exit_zero() {
         assert!(text.contains(id), "checks lacks {id}");
     }
 }
+
+#[test]
+fn the_readme_documents_every_check() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let mut checks = orgsweep();
+    checks.arg("checks");
+    let output = run(checks);
+    let listed = String::from_utf8_lossy(&output.stdout);
+    for id in listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        assert!(
+            readme.contains(&format!("`{id}`")),
+            "README lacks check {id}"
+        );
+    }
+}
