@@ -21,6 +21,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 /// The services orgsweep calls, each with its own buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
+    Account,
+    CloudTrail,
+    /// cloudtrail:LookupEvents, which AWS limits separately: 2 per second per account-region.
+    CloudTrailLookup,
     Config,
     Ec2,
     Iam,
@@ -29,7 +33,10 @@ pub enum Service {
 }
 
 impl Service {
-    const ALL: [Service; 5] = [
+    const ALL: [Service; 8] = [
+        Service::Account,
+        Service::CloudTrail,
+        Service::CloudTrailLookup,
         Service::Config,
         Service::Ec2,
         Service::Iam,
@@ -39,6 +46,9 @@ impl Service {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Service::Account => "account",
+            Service::CloudTrail => "cloudtrail",
+            Service::CloudTrailLookup => "cloudtrail-lookup",
             Service::Config => "config",
             Service::Ec2 => "ec2",
             Service::Iam => "iam",
@@ -47,13 +57,18 @@ impl Service {
         }
     }
 
-    /// Requests per second and burst, per (account, region), below AWS's published limits:
+    /// Requests per second and burst, per (account, region), below AWS's published limits
+    /// (Account GetAlternateContact 10/s; CloudTrail LookupEvents 2/s):
     /// EC2 non-mutating Describe* is 20/s with a burst of 100 per account-region (paginated
     /// calls only, which is all orgsweep makes); Organizations ListAccounts is 8/s and
     /// ListParents about 6/s per organization; STS allows 600/s per calling account; IAM
     /// publishes no rate, so orgsweep stays modest.
     pub fn default_quota(self) -> (u32, u32) {
         match self {
+            Service::Account => (5, 5),
+            Service::CloudTrail => (5, 10),
+            // One every 500 ms: never more than two in any one-second window.
+            Service::CloudTrailLookup => (2, 1),
             Service::Config => (5, 10),
             Service::Ec2 => (16, 80),
             Service::Iam => (5, 10),

@@ -46,6 +46,8 @@ pub struct SessionOptions {
     pub external_id: Option<String>,
     /// Attempts per call, the first included.
     pub max_attempts: u32,
+    /// How far back management events are read.
+    pub window_days: u32,
     pub operation_timeout: Duration,
     pub attempt_timeout: Duration,
 }
@@ -58,6 +60,7 @@ impl Default for SessionOptions {
             role_name: "OrganizationAccountAccessRole".to_owned(),
             external_id: None,
             max_attempts: 5,
+            window_days: 7,
             operation_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
         }
@@ -270,6 +273,13 @@ macro_rules! client {
 }
 
 impl AccountSession {
+    client!(account, aws_sdk_account, Service::Account);
+    client!(cloudtrail, aws_sdk_cloudtrail, Service::CloudTrail);
+    client!(
+        cloudtrail_lookup,
+        aws_sdk_cloudtrail,
+        Service::CloudTrailLookup
+    );
     client!(config, aws_sdk_config, Service::Config);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);

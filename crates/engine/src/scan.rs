@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt;
 use orgsweep_aws::{AccountSession, AwsError, OrgAccount, Session};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
-use orgsweep_model::facts::{Facts, Source};
+use orgsweep_model::facts::{AccountInfo, Facts, Source};
 use orgsweep_model::{
     Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION, Stats,
     Tool,
@@ -260,7 +260,11 @@ async fn scan_account(
     let now = OffsetDateTime::now_utc();
 
     // Account scope: collected and checked once, whatever the number of regions.
-    let facts = collect(&aws, sources_of(Scope::Account), "global").await;
+    let mut facts = collect(&aws, sources_of(Scope::Account), "global").await;
+    facts.facts.account = Some(AccountInfo {
+        name: account.name.clone(),
+        email: account.email.clone(),
+    });
     run_checks(
         &mut outcome,
         Scope::Account,

@@ -24,6 +24,13 @@ pub enum Source {
     Ec2Resources(ResourceKind),
     /// config:DescribeConfigurationRecorders + DescribeConfigurationRecorderStatus.
     ConfigRecorders,
+    /// cloudtrail:DescribeTrails + GetTrailStatus + GetEventSelectors (account scope).
+    Trails,
+    /// account:GetAlternateContact for SECURITY, BILLING and OPERATIONS.
+    AlternateContacts,
+    /// The region's management events inside the window: cloudtrail:LookupEvents, or the
+    /// organization trail's log files in S3.
+    TrailEvents,
 }
 
 impl Source {
@@ -31,7 +38,10 @@ impl Source {
     pub fn is_regional(self) -> bool {
         matches!(
             self,
-            Source::Ec2Instances | Source::Ec2Resources(_) | Source::ConfigRecorders
+            Source::Ec2Instances
+                | Source::Ec2Resources(_)
+                | Source::ConfigRecorders
+                | Source::TrailEvents
         )
     }
 
@@ -43,6 +53,9 @@ impl Source {
             Source::Ec2Instances => "ec2:DescribeInstances",
             Source::Ec2Resources(kind) => kind.api(),
             Source::ConfigRecorders => "config:DescribeConfigurationRecorderStatus",
+            Source::Trails => "cloudtrail:DescribeTrails",
+            Source::AlternateContacts => "account:GetAlternateContact",
+            Source::TrailEvents => "cloudtrail:LookupEvents",
         }
     }
 }
@@ -64,6 +77,71 @@ pub struct Facts {
     /// Other EC2 resources by kind; a kind is absent when not collected.
     pub ec2_resources: BTreeMap<ResourceKind, Vec<Ec2Resource>>,
     pub config_recorders: Option<Vec<ConfigRecorder>>,
+    pub trails: Option<Vec<Trail>>,
+    pub alternate_contacts: Option<AlternateContacts>,
+    pub trail_events: Option<Vec<TrailEvent>>,
+    /// The account as Organizations describes it; always present for account scopes.
+    pub account: Option<AccountInfo>,
+}
+
+/// The account's name and root e-mail from Organizations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub name: String,
+    pub email: String,
+}
+
+/// A CloudTrail trail as seen from the account (its own, or the organization's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: Option<String>,
+    pub multi_region: bool,
+    pub organization_trail: bool,
+    pub logging: bool,
+    /// Whether its event selectors include management events (read and write, or write).
+    pub management_events: bool,
+}
+
+/// One alternate contact of the account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub title: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlternateContacts {
+    pub security: Option<Contact>,
+    pub billing: Option<Contact>,
+    pub operations: Option<Contact>,
+}
+
+/// One CloudTrail management event, from LookupEvents' `CloudTrailEvent` JSON or a log
+/// file's record: the same fields either way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailEvent {
+    pub event_id: String,
+    pub event_name: String,
+    pub event_source: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    pub aws_region: String,
+    /// `userIdentity.type`: Root, IAMUser, AssumedRole, FederatedUser, AWSService, …
+    pub principal_type: Option<String>,
+    pub principal_arn: Option<String>,
+    pub access_key_id: Option<String>,
+    pub user_name: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// `additionalEventData.MFAUsed` of console sign-ins.
+    pub mfa_used: Option<bool>,
+    pub error_code: Option<String>,
+    /// Resource names and ids the request names (request parameters).
+    pub resources: Vec<String>,
 }
 
 /// Every source that feeds the resource inventory of a region.

@@ -210,6 +210,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
         role_name: options.settings.scan_role_name.clone(),
+        window_days: options.settings.window_days,
         external_id: args.external_id.clone(),
         ..SessionOptions::default()
     };

@@ -1,5 +1,6 @@
 //! Collectors: each turns one [`Source`] of one scope into plain facts.
 
+mod cloudtrail;
 mod credential_report;
 mod ec2;
 mod iam;
@@ -9,6 +10,7 @@ use aws_smithy_types::DateTime;
 use orgsweep_model::facts::{Facts, Source};
 use time::OffsetDateTime;
 
+pub use cloudtrail::parse_trail_event;
 pub use credential_report::{ParseReportError, parse_credential_report};
 
 use crate::error::AwsError;
@@ -39,6 +41,14 @@ impl AccountSession {
             Source::Ec2Resources(kind) => {
                 let resources = self.ec2_resources(kind, region).await?;
                 facts.ec2_resources.insert(kind, resources);
+            }
+            Source::Trails => facts.trails = Some(self.trails().await?),
+            Source::AlternateContacts => {
+                facts.alternate_contacts = Some(self.alternate_contacts().await?);
+            }
+            Source::TrailEvents => {
+                let window = self.shared.options.window_days;
+                facts.trail_events = Some(self.trail_events(region, window).await?);
             }
             Source::ConfigRecorders => {
                 facts.config_recorders = Some(self.config_recorders(region).await?);
