@@ -56,6 +56,16 @@ fn read_report(dir: &Path) -> Report {
     orgsweep_model::parse_report(&text).expect("report parses")
 }
 
+/// moto does not implement cloudtrail:LookupEvents (DESIGN.md): that check is a gap in
+/// every region, reported as such, and its own tests use the SDK's mocks.
+fn is_lookup_gap(c: &orgsweep_model::Coverage) -> bool {
+    c.check_id.as_deref() == Some("cloudtrail.suspicious_event")
+        && c.status == CoverageStatus::Failed
+        && c.error
+            .as_deref()
+            .is_some_and(|e| e.contains("cloudtrail:LookupEvents"))
+}
+
 fn demo_regions(org: &DemoOrg) -> (String, String) {
     (org.scan_regions.join(","), org.expected_regions.join(","))
 }
@@ -174,6 +184,7 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
             .coverage
             .iter()
             .filter(|c| &c.account_id == data && c.region.as_deref() == Some(region.as_str()))
+            .filter(|c| !is_lookup_gap(c))
             .inspect(|c| {
                 assert_eq!(c.status, CoverageStatus::Failed, "{c:?}");
                 assert!(
@@ -223,14 +234,23 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     {
         assert!(account.scanned, "{account:?}");
         for region in &org.scan_regions {
-            assert!(
-                report
-                    .coverage
-                    .iter()
-                    .any(|c| c.account_id == account.account_id
+            // Every region is accounted for, and its only gap is the one moto causes.
+            let entries: Vec<_> = report
+                .coverage
+                .iter()
+                .filter(|c| {
+                    c.account_id == account.account_id
                         && c.region.as_deref() == Some(region.as_str())
-                        && c.status == CoverageStatus::Ok),
-                "{} {region} not covered",
+                })
+                .collect();
+            assert!(
+                !entries.is_empty(),
+                "{} {region} missing from coverage",
+                account.account_id
+            );
+            assert!(
+                entries.iter().all(|c| is_lookup_gap(c)),
+                "{} {region}: {entries:?}",
                 account.account_id
             );
         }

@@ -59,7 +59,7 @@ impl Default for SessionOptions {
             endpoint_url: None,
             role_name: "OrganizationAccountAccessRole".to_owned(),
             external_id: None,
-            max_attempts: 5,
+            max_attempts: 3,
             window_days: 7,
             operation_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),

@@ -13,8 +13,8 @@ mod known;
 use std::collections::BTreeSet;
 
 use orgsweep_model::facts::{
-    AccountSummary, ConfigRecorder, CredentialReport, Ec2Instance, Facts, IamAuthorizationDetails,
-    ResourceView, Source,
+    AccountSummary, AlternateContacts, ConfigRecorder, CredentialReport, Ec2Instance, Facts,
+    IamAuthorizationDetails, ResourceView, Source, Trail, TrailEvent,
 };
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
@@ -59,6 +59,8 @@ pub struct Settings {
     pub trusted_accounts: BTreeSet<String>,
     /// Every account id of the organization, filled in by the engine after discovery.
     pub organization_accounts: BTreeSet<String>,
+    /// The e-mail domains the organization's root addresses belong to; empty when not set.
+    pub email_domains: Vec<String>,
     /// The role orgsweep assumes in member accounts; never reported as unknown.
     pub scan_role_name: String,
     /// The known principals and resources; `None` when neither a baseline nor known
@@ -75,6 +77,7 @@ impl Default for Settings {
             unused_days: 90,
             trusted_accounts: BTreeSet::new(),
             organization_accounts: BTreeSet::new(),
+            email_domains: Vec::new(),
             scan_role_name: "OrganizationAccountAccessRole".to_owned(),
             known: None,
         }
@@ -146,6 +149,27 @@ impl<'a> Context<'a> {
             .known
             .as_ref()
             .is_some_and(|k| k.knows_view(self.account_id, self.region, r))
+    }
+
+    pub fn trails(&self) -> Result<&'a [Trail], CheckError> {
+        self.facts
+            .trails
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::Trails))
+    }
+
+    pub fn alternate_contacts(&self) -> Result<&'a AlternateContacts, CheckError> {
+        self.facts
+            .alternate_contacts
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::AlternateContacts))
+    }
+
+    pub fn trail_events(&self) -> Result<&'a [TrailEvent], CheckError> {
+        self.facts
+            .trail_events
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::TrailEvents))
     }
 
     pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {
@@ -288,7 +312,12 @@ mod tests {
             let meta = check.meta();
             assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
             assert!(meta.id.contains('.'), "{} lacks a family prefix", meta.id);
-            assert!(!meta.sources.is_empty(), "{} reads nothing", meta.id);
+            // Only an account check may read nothing but what discovery already knows.
+            assert!(
+                !meta.sources.is_empty() || meta.scope == Scope::Account,
+                "{} reads nothing",
+                meta.id
+            );
             assert!(
                 !meta.remediation.is_empty(),
                 "{} has no remediation",

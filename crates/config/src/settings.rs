@@ -21,6 +21,9 @@ pub struct ConfigFile {
     /// Accounts outside the organization that roles may trust.
     #[serde(default)]
     pub trusted_accounts: Vec<Spanned<String>>,
+    /// The domains the organization's root e-mail addresses belong to.
+    #[serde(default)]
+    pub email_domains: Vec<String>,
     /// Known principals per account id (or `*`): globs over the ARN's resource part.
     #[serde(default)]
     pub known_principals: BTreeMap<String, Vec<Spanned<String>>>,
@@ -141,6 +144,9 @@ impl ConfigFile {
         if let Some(role) = &self.role_name {
             settings.scan_role_name.clone_from(role);
         }
+        settings
+            .email_domains
+            .extend(self.email_domains.iter().cloned());
         settings
             .trusted_accounts
             .extend(self.trusted_accounts.iter().map(|a| a.get_ref().clone()));

@@ -4,12 +4,16 @@ mod access_key_recently_created;
 mod config_recorder_off;
 mod console_user_without_mfa;
 mod mining_class_instance;
+mod no_active_trail;
 mod principal_recently_created;
 mod principals;
 mod quarantine_policy_attached;
 mod recently_created_resource;
 mod resource_common;
+mod root_email_outside_org_domains;
+mod security_contact_missing;
 mod shared_outside_org;
+mod suspicious_event;
 mod unexpected_region;
 mod unknown_principal;
 mod unknown_resource;
@@ -32,4 +36,8 @@ pub static CATALOGUE: &[&dyn Check] = &[
     &mining_class_instance::MiningClassInstance,
     &shared_outside_org::SharedOutsideOrg,
     &config_recorder_off::ConfigRecorderOff,
+    &suspicious_event::SuspiciousEvent,
+    &no_active_trail::NoActiveTrail,
+    &security_contact_missing::SecurityContactMissing,
+    &root_email_outside_org_domains::RootEmailOutsideOrgDomains,
 ];
