@@ -10,6 +10,7 @@ mod principals;
 mod quarantine_policy_attached;
 mod recently_created_resource;
 mod resource_common;
+mod role_trusts_external_account;
 mod root_email_outside_org_domains;
 mod security_contact_missing;
 mod shared_outside_org;
@@ -30,6 +31,7 @@ pub static CATALOGUE: &[&dyn Check] = &[
     &access_key_recently_created::AccessKeyRecentlyCreated,
     &unknown_principal::UnknownPrincipal,
     &principal_recently_created::PrincipalRecentlyCreated,
+    &role_trusts_external_account::RoleTrustsExternalAccount,
     &unknown_resource::UnknownResource,
     &unexpected_region::UnexpectedRegion,
     &recently_created_resource::RecentlyCreatedResource,
