@@ -109,8 +109,7 @@ pub fn classify(event: &TrailEvent, expected_regions: &[String]) -> Option<&'sta
     {
         return Some(group);
     }
-    let unexpected =
-        !expected_regions.is_empty() && !expected_regions.iter().any(|r| *r == event.aws_region);
+    let unexpected = !expected_regions.is_empty() && !expected_regions.contains(&event.aws_region);
     (unexpected && COMPUTE.contains(&event.event_name.as_str()))
         .then_some("compute in an unexpected region")
 }
