@@ -5,6 +5,7 @@
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
+use crate::checks::iam_common::{key_evidence, key_ids};
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
 pub struct AccessKeyRecentlyCreated;
@@ -38,15 +39,7 @@ impl Check for AccessKeyRecentlyCreated {
                 }
                 let user = &row.user;
                 let slot = slot + 1;
-                // Key ids come from ListAccessKeys; without one the slot still identifies
-                // the key for as long as it exists.
-                let (resource_id, key_ref) = match &key.key_id {
-                    Some(id) => (id.clone(), id.clone()),
-                    None => (
-                        format!("{}#key{slot}", row.arn),
-                        "<ACCESS_KEY_ID>".to_owned(),
-                    ),
-                };
+                let (resource_id, key_ref) = key_ids(row, slot, key);
                 let created = rfc3339(key.last_rotated);
                 let created_text = created.as_str().unwrap_or("recently").to_owned();
                 let deactivate = if row.is_root() {
@@ -58,27 +51,18 @@ impl Check for AccessKeyRecentlyCreated {
                         "If nobody did, deactivate (do not delete) it: aws iam update-access-key --user-name {user} --access-key-id {key_ref} --status Inactive"
                     )
                 };
+                let draft = FindingDraft::new(
+                    "iam_access_key",
+                    &resource_id,
+                    format!("Access key of {user} created {created_text}"),
+                    format!(
+                        "Key slot {slot} of {user} holds a key created {created_text}, inside the {}-day window; it is {}.",
+                        ctx.settings.window_days,
+                        if key.active { "active" } else { "inactive" }
+                    ),
+                );
                 drafts.push(
-                    FindingDraft::new(
-                        "iam_access_key",
-                        &resource_id,
-                        format!("Access key of {user} created {created_text}"),
-                        format!(
-                            "Key slot {slot} of {user} holds a key created {created_text}, inside the {}-day window; it is {}.",
-                            ctx.settings.window_days,
-                            if key.active { "active" } else { "inactive" }
-                        ),
-                    )
-                    .evidence("user", user.clone())
-                    .evidence("user_arn", row.arn.clone())
-                    .evidence("key_slot", slot)
-                    .evidence("access_key_id", key.key_id.clone())
-                    .evidence("active", key.active)
-                    .evidence("created", created)
-                    .evidence("last_used_date", rfc3339(key.last_used_date))
-                    .evidence("last_used_region", key.last_used_region.clone())
-                    .evidence("last_used_service", key.last_used_service.clone())
-                    .remediation(vec![
+                    key_evidence(draft, row, slot, key).remediation(vec![
                         format!("Confirm with the owner of {user} that they created key {key_ref}."),
                         deactivate,
                         format!(

@@ -1,8 +1,11 @@
 //! One module per check. Register a new check in [`CATALOGUE`]; nothing else changes.
 
+mod access_key_not_rotated;
 mod access_key_recently_created;
+mod access_key_unused;
 mod config_recorder_off;
 mod console_user_without_mfa;
+mod iam_common;
 mod mining_class_instance;
 mod no_active_trail;
 mod principal_recently_created;
@@ -11,7 +14,10 @@ mod quarantine_policy_attached;
 mod recently_created_resource;
 mod resource_common;
 mod role_trusts_external_account;
+mod root_access_keys;
 mod root_email_outside_org_domains;
+mod root_mfa_disabled;
+mod root_recently_used;
 mod security_contact_missing;
 mod shared_outside_org;
 mod suspicious_event;
@@ -27,8 +33,13 @@ use crate::Check;
 /// Every check orgsweep runs, in the order `orgsweep checks` lists them.
 pub static CATALOGUE: &[&dyn Check] = &[
     &quarantine_policy_attached::QuarantinePolicyAttached,
+    &root_access_keys::RootAccessKeys,
+    &root_mfa_disabled::RootMfaDisabled,
+    &root_recently_used::RootRecentlyUsed,
     &console_user_without_mfa::ConsoleUserWithoutMfa,
     &access_key_recently_created::AccessKeyRecentlyCreated,
+    &access_key_not_rotated::AccessKeyNotRotated,
+    &access_key_unused::AccessKeyUnused,
     &unknown_principal::UnknownPrincipal,
     &principal_recently_created::PrincipalRecentlyCreated,
     &role_trusts_external_account::RoleTrustsExternalAccount,
