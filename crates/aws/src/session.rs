@@ -15,6 +15,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
@@ -22,6 +23,7 @@ use aws_sdk_iam::config::retry::RetryPartition;
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
@@ -50,6 +52,12 @@ pub struct SessionOptions {
     pub window_days: u32,
     pub operation_timeout: Duration,
     pub attempt_timeout: Duration,
+    /// Replaces the standard credential chain (tests and embedding; the binary uses the chain).
+    pub credentials: Option<Credentials>,
+    /// Replaces the HTTPS client under the limiters (tests: a mock transport).
+    pub http_client: Option<SharedHttpClient>,
+    /// Added to every service client (tests: `aws-smithy-mocks`' response interceptor).
+    pub interceptors: Vec<SharedInterceptor>,
 }
 
 impl Default for SessionOptions {
@@ -63,6 +71,9 @@ impl Default for SessionOptions {
             window_days: 7,
             operation_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
+            credentials: None,
+            http_client: None,
+            interceptors: Vec::new(),
         }
     }
 }
@@ -98,7 +109,10 @@ impl Session {
     /// credentials exist. Reachability is proven by the first real call (see
     /// [`Session::organization`]).
     pub async fn connect(options: SessionOptions, limits: Limits) -> Result<Session, AwsError> {
-        let http = shared_http_client();
+        let http = options
+            .http_client
+            .clone()
+            .unwrap_or_else(shared_http_client);
         let limits = Arc::new(limits);
         let region = RegionProviderChain::default_provider()
             .or_else(Region::from_static(DEFAULT_HOME_REGION))
@@ -127,6 +141,9 @@ impl Session {
         }
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
+        }
+        if let Some(credentials) = &options.credentials {
+            loader = loader.credentials_provider(credentials.clone());
         }
         let base = loader.load().await;
         let endpoint = base
@@ -264,6 +281,9 @@ macro_rules! client {
                     self.account_id
                 )))
                 .interceptor(CountingInterceptor(self.shared.counters.clone()));
+            for interceptor in &self.shared.options.interceptors {
+                builder.push_interceptor(interceptor.clone());
+            }
             if let Some(region) = region {
                 builder = builder.region(Region::new(region.to_owned()));
             }
