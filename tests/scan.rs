@@ -851,3 +851,83 @@ fn a_second_scan_shows_what_changed_since_the_first() {
     );
     drop(emulator);
 }
+
+#[test]
+fn trails_contacts_and_root_emails_are_checked() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(&config, "email_domains = [\"corp.example.net\"]\n").expect("write");
+    let out = tmp.path().join("accounts");
+    let output = scan(
+        org,
+        &out,
+        &[
+            "--regions",
+            "us-east-1",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_report(&out);
+    let prod = &org.planted.quarantined_user.0;
+    let dev = &org.planted.console_user_without_mfa.0;
+    let of = |check: &str, account: &str| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check_id == check && f.account_id == account)
+            .map(|f| f.resource_type.clone())
+            .collect()
+    };
+    // prod logs with an active multi-region trail; dev's trail exists but is stopped.
+    assert!(
+        of("cloudtrail.no_active_trail", prod).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(
+        of("cloudtrail.no_active_trail", dev),
+        ["cloudtrail", "cloudtrail_trail"]
+    );
+    // prod has a security contact, dev none.
+    assert!(of("account.security_contact_missing", prod).is_empty());
+    assert_eq!(of("account.security_contact_missing", dev), ["account"]);
+    // Every scanned account's root e-mail is @example.com, outside corp.example.net.
+    for account in report.accounts.iter().filter(|a| a.scanned) {
+        assert_eq!(
+            of(
+                "account.root_email_outside_org_domains",
+                &account.account_id
+            ),
+            ["account"]
+        );
+    }
+
+    std::fs::write(&config, "email_domains = [\"example.com\"]\n").expect("write");
+    let inside = tmp.path().join("inside");
+    let output = scan(
+        org,
+        &inside,
+        &[
+            "--regions",
+            "us-east-1",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        findings_of(
+            &read_report(&inside),
+            "account.root_email_outside_org_domains"
+        )
+        .is_empty()
+    );
+}

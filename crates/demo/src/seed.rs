@@ -156,6 +156,56 @@ impl Member {
         })
     }
 
+    fn config(&self) -> SdkConfig {
+        sdk_config(&self.endpoint, self.credentials.clone(), HOME_REGION)
+    }
+
+    /// A multi-region trail, logging or stopped.
+    async fn trail(&self, name: &str, logging: bool) -> anyhow::Result<()> {
+        // CloudTrail refuses a trail whose bucket does not exist.
+        let bucket = format!("{name}-logs-{}", self.id);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.config()).force_path_style(true).build(),
+        );
+        s3.create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .with_context(|| format!("creating bucket {bucket}"))?;
+        let trails = aws_sdk_cloudtrail::Client::new(&self.config());
+        trails
+            .create_trail()
+            .name(name)
+            .s3_bucket_name(&bucket)
+            .is_multi_region_trail(true)
+            .send()
+            .await
+            .with_context(|| format!("creating trail {name} in {}", self.id))?;
+        if logging {
+            trails
+                .start_logging()
+                .name(name)
+                .send()
+                .await
+                .with_context(|| format!("starting trail {name}"))?;
+        }
+        Ok(())
+    }
+
+    async fn security_contact(&self) -> anyhow::Result<()> {
+        aws_sdk_account::Client::new(&self.config())
+            .put_alternate_contact()
+            .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
+            .name("Security team")
+            .title("Security")
+            .email_address("security@example.com")
+            .phone_number("+1-555-0100")
+            .send()
+            .await
+            .with_context(|| format!("setting the security contact of {}", self.id))?;
+        Ok(())
+    }
+
     fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::new(&sdk_config(
             &self.endpoint,
@@ -465,6 +515,9 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     let snapshot_inside = prod.shared_snapshot("us-east-1", &dev_id).await?;
     prod.key_pair("eu-west-1", "deploy").await?;
     prod.volume("eu-west-1").await?;
+    // prod is run properly: an active trail and a security contact. dev's trail is stopped.
+    prod.trail("prod-trail", true).await?;
+    prod.security_contact().await?;
     // A role an account outside the organization may assume.
     prod.role_trusting("vendor-audit", EXTERNAL_ACCOUNT).await?;
 
@@ -492,6 +545,7 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             &[("Name", "batch")],
         )
         .await?;
+    dev.trail("dev-trail", false).await?;
     // Trust inside the organization is fine.
     dev.role_trusting("ci-deploy", &prod_id).await?;
 
