@@ -165,7 +165,9 @@ impl Member {
         // CloudTrail refuses a trail whose bucket does not exist.
         let bucket = format!("{name}-logs-{}", self.id);
         let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&self.config()).force_path_style(true).build(),
+            aws_sdk_s3::config::Builder::from(&self.config())
+                .force_path_style(true)
+                .build(),
         );
         s3.create_bucket()
             .bucket(&bucket)

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt;
 use orgsweep_aws::{AccountSession, AwsError, OrgAccount, Session};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
-use orgsweep_model::facts::{AccountInfo, Facts, Source};
+use orgsweep_model::facts::{AccountInfo, Contact, Facts, Source};
 use orgsweep_model::{
     Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION, Stats,
     Tool,
@@ -58,6 +58,7 @@ impl Progress for NoProgress {
 #[derive(Debug, Default)]
 struct Outcome {
     scanned: bool,
+    contacts: BTreeMap<String, Contact>,
     coverage: Vec<Coverage>,
     findings: Vec<Finding>,
     inventory: Vec<InventoryItem>,
@@ -135,7 +136,7 @@ pub async fn scan(
             let outcome = scan_account(session, options, settings, account, management_id).await;
             progress.account_done(&account.id, outcome.gaps());
             info!(account = %account.id, findings = outcome.findings.len(), gaps = outcome.gaps(), "account done");
-            (report_account(account, outcome.scanned), outcome)
+            (report_account(account, &outcome), outcome)
         }})
         .buffer_unordered(options.account_concurrency.max(1))
         .collect()
@@ -192,7 +193,7 @@ pub async fn scan(
     Ok(report)
 }
 
-fn report_account(account: &OrgAccount, scanned: bool) -> Account {
+fn report_account(account: &OrgAccount, outcome: &Outcome) -> Account {
     Account {
         account_id: account.id.clone(),
         name: account.name.clone(),
@@ -201,7 +202,8 @@ fn report_account(account: &OrgAccount, scanned: bool) -> Account {
         ou_path: account.ou_path.clone(),
         ou_ids: account.ou_ids.clone(),
         tags: account.tags.clone(),
-        scanned,
+        scanned: outcome.scanned,
+        contacts: outcome.contacts.clone(),
     }
 }
 
@@ -277,6 +279,17 @@ async fn scan_account(
     outcome
         .inventory
         .extend(principal_inventory(id, &facts.facts, settings));
+    if let Some(contacts) = &facts.facts.alternate_contacts {
+        for (kind, contact) in [
+            ("SECURITY", &contacts.security),
+            ("BILLING", &contacts.billing),
+            ("OPERATIONS", &contacts.operations),
+        ] {
+            if let Some(contact) = contact {
+                outcome.contacts.insert(kind.to_owned(), contact.clone());
+            }
+        }
+    }
 
     let regions = match aws.regions(false).await {
         Ok(enabled) => target_regions(&mut outcome, id, &options.regions, enabled),

@@ -64,6 +64,9 @@ pub struct Account {
     /// False when the account was listed but not scanned (filtered, suspended, or the
     /// role could not be assumed); `coverage` says why.
     pub scanned: bool,
+    /// Alternate contacts by type (SECURITY, BILLING, OPERATIONS), for a person to verify.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contacts: BTreeMap<String, crate::facts::Contact>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

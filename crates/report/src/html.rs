@@ -55,6 +55,7 @@ struct Page<'a> {
     accounts: Vec<AccountRow<'a>>,
     inventory: Vec<InventoryRow<'a>>,
     changed: Option<Changed<'a>>,
+    timeline: Vec<TimelineAccount<'a>>,
     heatmap: Heatmap<'a>,
     duration: String,
     total_api_calls: u64,
@@ -102,12 +103,30 @@ struct FindingView<'a> {
 }
 
 struct AccountRow<'a> {
+    /// (type, contact) for a person to verify, as the guidance asks.
+    contacts: Vec<(&'a str, &'a orgsweep_model::facts::Contact)>,
     account_id: &'a str,
     name: &'a str,
     email: &'a str,
     status: &'a str,
     ou_path: &'a str,
     scanned: bool,
+}
+
+/// Suspicious events of one account, oldest first, from the findings' evidence.
+struct TimelineAccount<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    events: Vec<TimelineEvent<'a>>,
+}
+
+struct TimelineEvent<'a> {
+    time: &'a str,
+    region: &'a str,
+    principal: &'a str,
+    event: &'a str,
+    source_ip: &'a str,
+    group: &'a str,
 }
 
 /// "Changed since": what the embedded comparison with the previous report says.
@@ -191,6 +210,7 @@ impl<'a> Page<'a> {
             .accounts
             .iter()
             .map(|a| AccountRow {
+                contacts: a.contacts.iter().map(|(k, c)| (k.as_str(), c)).collect(),
                 account_id: &a.account_id,
                 name: &a.name,
                 email: &a.email,
@@ -258,6 +278,7 @@ impl<'a> Page<'a> {
             accounts,
             inventory,
             changed,
+            timeline: timeline(report, &name_of),
             heatmap: heatmap(report, &name_of),
             duration: human_duration(stats.duration_ms),
             total_api_calls: stats.api_calls.values().sum(),
@@ -270,6 +291,48 @@ impl<'a> Page<'a> {
             retries: stats.retries,
         })
     }
+}
+
+fn timeline<'a>(report: &'a Report, name_of: &dyn Fn(&str) -> &'a str) -> Vec<TimelineAccount<'a>> {
+    let str_of = |v: &'a serde_json::Value, key: &str| {
+        v.get(key).and_then(serde_json::Value::as_str).unwrap_or("")
+    };
+    let mut by_account: BTreeMap<&str, Vec<TimelineEvent<'a>>> = BTreeMap::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "cloudtrail.suspicious_event")
+    {
+        let events = f
+            .evidence
+            .get("events")
+            .and_then(serde_json::Value::as_array);
+        for e in events.into_iter().flatten() {
+            by_account
+                .entry(&f.account_id)
+                .or_default()
+                .push(TimelineEvent {
+                    time: str_of(e, "time"),
+                    region: &f.region,
+                    principal: &f.resource_id,
+                    event: str_of(e, "event"),
+                    source_ip: str_of(e, "source_ip"),
+                    group: str_of(e, "group"),
+                });
+        }
+    }
+    by_account
+        .into_iter()
+        .map(|(account_id, mut events)| {
+            // RFC 3339 UTC strings sort in time order.
+            events.sort_by(|a, b| (a.time, a.event).cmp(&(b.time, b.event)));
+            TimelineAccount {
+                account_id,
+                account_name: name_of(account_id),
+                events,
+            }
+        })
+        .collect()
 }
 
 fn heatmap<'a>(report: &'a Report, name_of: &dyn Fn(&str) -> &'a str) -> Heatmap<'a> {
@@ -721,5 +784,29 @@ mod tests {
         );
         assert!(html.contains("unexpected-cell"));
         assert!(!html.contains("<script>alert('heat')"), "raw payload");
+    }
+
+    #[test]
+    fn timeline_and_contacts_are_shown_and_escaped() {
+        let mut report = sample_report();
+        let mut finding = report.findings[0].clone();
+        finding.check_id = "cloudtrail.suspicious_event".to_owned();
+        finding.evidence.insert(
+            "events".into(),
+            serde_json::json!([
+                {"time": "2026-11-20T10:00:00Z", "event": "StopLogging", "source_ip": "<img src=x>", "group": "defense evasion"},
+                {"time": "2026-11-19T10:00:00Z", "event": "CreateAccessKey", "source_ip": "203.0.113.7", "group": "credentials"}
+            ]),
+        );
+        report.findings.push(finding);
+        let html = to_html(&report).expect("renders");
+        assert!(html.contains("Activity timeline"));
+        assert!(
+            position(&html, "CreateAccessKey</code>") < position(&html, "StopLogging</code>"),
+            "oldest first"
+        );
+        assert!(!html.contains("<img src=x>"));
+        assert!(html.contains("Alternate contacts") && html.contains("sec@example.com"));
+        assert!(!html.contains("<b>Sec</b>"));
     }
 }

@@ -242,6 +242,15 @@ pub(crate) mod tests {
                     ou_ids: vec![],
                     tags: BTreeMap::new(),
                     scanned: true,
+                    contacts: BTreeMap::from([(
+                        "SECURITY".into(),
+                        orgsweep_model::facts::Contact {
+                            name: "<b>Sec</b>".into(),
+                            title: "Security".into(),
+                            email: "sec@example.com".into(),
+                            phone: "+1".into(),
+                        },
+                    )]),
                 },
                 Account {
                     account_id: "222222222222".into(),
@@ -252,6 +261,7 @@ pub(crate) mod tests {
                     ou_ids: vec![],
                     tags: BTreeMap::new(),
                     scanned: false,
+                    contacts: BTreeMap::new(),
                 },
             ],
             coverage: vec![
