@@ -931,3 +931,49 @@ fn trails_contacts_and_root_emails_are_checked() {
         .is_empty()
     );
 }
+
+#[test]
+fn events_are_read_from_the_organization_trail_in_s3() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s3-events");
+    let output = scan(
+        org,
+        &out,
+        &[
+            "--regions",
+            "us-east-1",
+            "--cloudtrail-s3",
+            &org.planted.trail_logs,
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_report(&out);
+    // The log files replace LookupEvents: no gap for the check in any account.
+    assert!(
+        !report.coverage.iter().any(is_lookup_gap),
+        "{:#?}",
+        report.gaps().collect::<Vec<_>>()
+    );
+    let (dev, names) = &org.planted.trail_log_events;
+    let found = findings_of(&report, "cloudtrail.suspicious_event");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let finding = found[0];
+    assert_eq!(&finding.account_id, dev);
+    assert!(finding.resource_id.ends_with("user/mallory"));
+    assert_eq!(finding.evidence["count"], names.len());
+    for name in names {
+        assert!(finding.title.contains(name.as_str()), "{}", finding.title);
+    }
+    assert!(
+        !finding.title.contains("DescribeTrails"),
+        "read-only events are not suspicious"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(html.contains("Activity timeline") && html.contains("198.51.100.23"));
+}

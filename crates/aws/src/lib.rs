@@ -11,7 +11,10 @@ mod limits;
 mod org;
 mod session;
 
-pub use collect::{ParseReportError, parse_credential_report, parse_trail_event};
+pub use collect::{
+    ParseLocationError, ParseReportError, TrailLogLocation, parse_credential_report,
+    parse_log_file, parse_trail_event,
+};
 pub use counters::{Counters, CountersSnapshot};
 pub use error::{AwsError, error_chain};
 pub use limits::{LimitKey, Limits, Service};

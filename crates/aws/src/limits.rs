@@ -29,11 +29,12 @@ pub enum Service {
     Ec2,
     Iam,
     Organizations,
+    S3,
     Sts,
 }
 
 impl Service {
-    const ALL: [Service; 8] = [
+    const ALL: [Service; 9] = [
         Service::Account,
         Service::CloudTrail,
         Service::CloudTrailLookup,
@@ -41,6 +42,7 @@ impl Service {
         Service::Ec2,
         Service::Iam,
         Service::Organizations,
+        Service::S3,
         Service::Sts,
     ];
 
@@ -53,6 +55,7 @@ impl Service {
             Service::Ec2 => "ec2",
             Service::Iam => "iam",
             Service::Organizations => "organizations",
+            Service::S3 => "s3",
             Service::Sts => "sts",
         }
     }
@@ -73,6 +76,7 @@ impl Service {
             Service::Ec2 => (16, 80),
             Service::Iam => (5, 10),
             Service::Organizations => (5, 10),
+            Service::S3 => (50, 100),
             Service::Sts => (50, 100),
         }
     }

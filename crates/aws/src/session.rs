@@ -56,6 +56,8 @@ pub struct SessionOptions {
     pub credentials: Option<Credentials>,
     /// Replaces the HTTPS client under the limiters (tests: a mock transport).
     pub http_client: Option<SharedHttpClient>,
+    /// Read management events from a trail's log files here instead of LookupEvents.
+    pub cloudtrail_s3: Option<crate::TrailLogLocation>,
     /// Added to every service client (tests: `aws-smithy-mocks`' response interceptor).
     pub interceptors: Vec<SharedInterceptor>,
 }
@@ -72,6 +74,7 @@ impl Default for SessionOptions {
             operation_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
             credentials: None,
+            cloudtrail_s3: None,
             http_client: None,
             interceptors: Vec::new(),
         }
@@ -301,9 +304,32 @@ impl AccountSession {
         Service::CloudTrailLookup
     );
     client!(config, aws_sdk_config, Service::Config);
+    client!(s3_client, aws_sdk_s3, Service::S3);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);
     client!(organizations, aws_sdk_organizations, Service::Organizations);
+
+    /// The caller's own session (for the trail log bucket, which lives wherever the
+    /// organization keeps its logs).
+    pub(crate) fn caller(&self) -> AccountSession {
+        AccountSession {
+            account_id: "caller".to_owned(),
+            config: self.shared.base.clone(),
+            shared: self.shared.clone(),
+            role_arn: None,
+        }
+    }
+
+    /// S3 with path-style addressing when an endpoint override (an emulator) is in use,
+    /// since `bucket.127.0.0.1` does not resolve.
+    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
+        let client = self.s3_client(None);
+        if self.shared.options.endpoint_url.is_none() {
+            return client;
+        }
+        let config = client.config().to_builder().force_path_style(true).build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
 
     pub(crate) fn error<E>(
         &self,

@@ -281,3 +281,61 @@ async fn lookup_events_never_exceed_two_per_second_per_account_region() {
         started.elapsed()
     );
 }
+
+/// The two event sources give the same events for the same records: LookupEvents'
+/// `CloudTrailEvent` strings and a delivered log file's `Records`.
+#[tokio::test]
+async fn both_sources_yield_the_same_events() {
+    use std::io::Write as _;
+
+    let records = [
+        record(
+            "s-1",
+            "CreateUser",
+            user("mallory"),
+            "us-east-1",
+            serde_json::json!({"requestParameters": {"userName": "backdoor"}}),
+        ),
+        record(
+            "s-2",
+            "PutBucketPolicy",
+            user("mallory"),
+            "us-east-1",
+            serde_json::json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "data"}}),
+        ),
+    ];
+    let for_mock = records.clone();
+    let rule = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(move || {
+        for_mock
+            .iter()
+            .fold(LookupEventsOutput::builder(), |b, r| {
+                b.events(event(r.clone()))
+            })
+            .build()
+    });
+    let session = session(SessionOptions {
+        http_client: Some(create_mock_http_client()),
+        interceptors: vec![SharedInterceptor::new(
+            MockResponseInterceptor::new().with_rule(&rule),
+        )],
+        ..SessionOptions::default()
+    })
+    .await;
+    let looked_up = session
+        .management(ACCOUNT)
+        .trail_events("us-east-1", 7)
+        .await
+        .expect("lookup");
+
+    let parsed: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| serde_json::from_str(r).expect("json"))
+        .collect();
+    let file = serde_json::json!({ "Records": parsed }).to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(file.as_bytes()).expect("gzip");
+    let delivered = orgsweep_aws::parse_log_file(&gz.finish().expect("gzip")).expect("log file");
+
+    assert_eq!(looked_up.len(), 2);
+    assert_eq!(looked_up, delivered);
+}

@@ -65,6 +65,10 @@ pub struct Planted {
     pub unusable_account: String,
     /// A member account whose scan role is denied one action: (account, action).
     pub service_denied_account: (String, String),
+    /// The organization trail's logs (`s3://…`) and the write events delivered there for
+    /// the dev account in us-east-1.
+    pub trail_logs: String,
+    pub trail_log_events: (String, Vec<String>),
     /// A closed (suspended) member account.
     pub closed_account: String,
     pub xss_payload: String,
@@ -589,6 +593,8 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
         retired.status = "SUSPENDED".to_owned();
     }
 
+    let (trail_logs, trail_log_events) = deliver_trail_log(&admin, &dev_id).await?;
+
     // The scanning identity: a real IAM user in the management account with exactly the
     // repository's scan policy and permission to assume the scan role.
     let iam = aws_sdk_iam::Client::new(&admin);
@@ -653,14 +659,87 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             snapshot_shared_outside: (prod_id.clone(), "us-east-1".to_owned(), snapshot_outside),
             snapshot_shared_inside: (prod_id.clone(), "us-east-1".to_owned(), snapshot_inside),
             mining_instance: (dev_id.clone(), "ap-southeast-2".to_owned(), miner),
-            unexpected_region_instance: (dev_id, "ap-southeast-2".to_owned(), far),
+            unexpected_region_instance: (dev_id.clone(), "ap-southeast-2".to_owned(), far),
             expected_region_instance: (prod_id, "us-east-1".to_owned(), web),
             unusable_account: sandbox_id,
             service_denied_account: (data_id, DENIED_ACTION.to_owned()),
             closed_account: retired_id,
+            trail_logs,
+            trail_log_events: (dev_id.clone(), trail_log_events),
             xss_payload: XSS_PAYLOAD.to_owned(),
         },
     })
+}
+
+/// The organization trail's bucket and prefix in the demo (for `--cloudtrail-s3`).
+pub const TRAIL_LOG_BUCKET: &str = "orgsweep-demo-org-trail";
+const TRAIL_LOG_PREFIX: &str = "org";
+/// The (fictional) organization id in the trail's delivery path.
+const ORG_ID: &str = "o-demo000001";
+
+/// Delivers one gzipped log file, as an organization trail would, with an intruder's write
+/// events in `account` (and a read-only event that must be ignored).
+async fn deliver_trail_log(
+    admin: &SdkConfig,
+    account: &str,
+) -> anyhow::Result<(String, Vec<String>)> {
+    use std::io::Write as _;
+
+    let now = time::OffsetDateTime::now_utc();
+    let at = |minutes: i64| {
+        (now - time::Duration::minutes(minutes))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let user = serde_json::json!({"type": "IAMUser", "arn": format!("arn:aws:iam::{account}:user/mallory"),
+        "accountId": account, "accessKeyId": "AKIAMALLORYEXAMPLE01", "userName": "mallory"});
+    let record = |id: &str,
+                  name: &str,
+                  source: &str,
+                  minutes: i64,
+                  read_only: bool,
+                  params: serde_json::Value| {
+        serde_json::json!({"eventVersion": "1.09", "userIdentity": user, "eventTime": at(minutes),
+            "eventSource": source, "eventName": name, "awsRegion": HOME_REGION,
+            "sourceIPAddress": "198.51.100.23", "userAgent": "aws-cli/2.15.0", "requestParameters": params,
+            "eventID": id, "readOnly": read_only, "eventType": "AwsApiCall", "recipientAccountId": account})
+    };
+    let log = serde_json::json!({"Records": [
+        record("demo-1", "CreateAccessKey", "iam.amazonaws.com", 50, false, serde_json::json!({"userName": "admin"})),
+        record("demo-2", "StopLogging", "cloudtrail.amazonaws.com", 40, false, serde_json::json!({"name": "org-trail"})),
+        record("demo-3", "DescribeTrails", "cloudtrail.amazonaws.com", 30, true, serde_json::Value::Null),
+    ]});
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(log.to_string().as_bytes())?;
+    let body = gz.finish()?;
+    let date = now.date();
+    let key = format!(
+        "{TRAIL_LOG_PREFIX}/AWSLogs/{ORG_ID}/{account}/CloudTrail/{HOME_REGION}/{:04}/{:02}/{:02}/{account}_CloudTrail_{HOME_REGION}_demo.json.gz",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(admin)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(TRAIL_LOG_BUCKET)
+        .send()
+        .await
+        .context("creating the trail log bucket")?;
+    s3.put_object()
+        .bucket(TRAIL_LOG_BUCKET)
+        .key(&key)
+        .body(body.into())
+        .send()
+        .await
+        .context("delivering the trail log file")?;
+    Ok((
+        format!("s3://{TRAIL_LOG_BUCKET}/{TRAIL_LOG_PREFIX}"),
+        vec!["CreateAccessKey".to_owned(), "StopLogging".to_owned()],
+    ))
 }
 
 /// What [`change_resources`] did to the demo organization.

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use orgsweep_aws::TrailLogLocation;
 use orgsweep_model::Severity;
 use orgsweep_report::Format;
 
@@ -90,6 +91,11 @@ pub struct ScanArgs {
     /// unchanged, and the report shows what appeared, disappeared and was resolved since.
     #[arg(long, value_name = "REPORT.json")]
     pub previous: Option<PathBuf>,
+
+    /// Read management events from a trail's log files (the organization trail's bucket)
+    /// instead of cloudtrail:LookupEvents: s3://bucket[/prefix], the prefix before AWSLogs/.
+    #[arg(long, value_name = "s3://B/P")]
+    pub cloudtrail_s3: Option<TrailLogLocation>,
 
     /// Settings file (TOML): expected_regions, regions, window_days, role_name,
     /// rotation_days, unused_days, trusted_accounts, [known_principals].

@@ -211,6 +211,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         endpoint_url: args.endpoint_url.clone(),
         role_name: options.settings.scan_role_name.clone(),
         window_days: options.settings.window_days,
+        cloudtrail_s3: args.cloudtrail_s3.clone(),
         external_id: args.external_id.clone(),
         ..SessionOptions::default()
     };

@@ -5,6 +5,7 @@ mod credential_report;
 mod ec2;
 mod iam;
 mod resources;
+mod trail_logs;
 
 use aws_smithy_types::DateTime;
 use orgsweep_model::facts::{Facts, Source};
@@ -12,6 +13,7 @@ use time::OffsetDateTime;
 
 pub use cloudtrail::parse_trail_event;
 pub use credential_report::{ParseReportError, parse_credential_report};
+pub use trail_logs::{ParseLocationError, TrailLogLocation, parse_log_file};
 
 use crate::error::AwsError;
 use crate::session::AccountSession;
@@ -48,7 +50,15 @@ impl AccountSession {
             }
             Source::TrailEvents => {
                 let window = self.shared.options.window_days;
-                facts.trail_events = Some(self.trail_events(region, window).await?);
+                let events = match &self.shared.options.cloudtrail_s3 {
+                    Some(location) => {
+                        self.caller()
+                            .trail_events_from_s3(location, &self.account_id, region, window)
+                            .await?
+                    }
+                    None => self.trail_events(region, window).await?,
+                };
+                facts.trail_events = Some(events);
             }
             Source::ConfigRecorders => {
                 facts.config_recorders = Some(self.config_recorders(region).await?);
