@@ -51,6 +51,18 @@ fn scan(org: &DemoOrg, out: &Path, extra: &[&str]) -> Output {
     command.output().expect("orgsweep runs")
 }
 
+/// Scans, expects exit 0, and returns the report.
+fn scan_ok(org: &DemoOrg, out: &Path, extra: &[&str]) -> Report {
+    let output = scan(org, out, extra);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_report(out)
+}
+
 fn read_report(dir: &Path) -> Report {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
     orgsweep_model::parse_report(&text).expect("report parses")
@@ -628,18 +640,11 @@ fn resources_in_every_region_are_inventoried_and_checked() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("resources");
     let (regions, expected) = demo_regions(org);
-    let output = scan(
+    let report = scan_ok(
         org,
         &out,
         &["--regions", &regions, "--expected-regions", &expected],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = read_report(&out);
     let p = &org.planted;
     let finding = |check: &str, (account, region, id): &(String, String, String)| {
         report.findings.iter().any(|f| {
@@ -700,7 +705,7 @@ fn an_allow_rule_makes_a_resource_known() {
     .expect("write");
     let out = tmp.path().join("allowed");
     let (regions, expected) = demo_regions(org);
-    let output = scan(
+    let report = scan_ok(
         org,
         &out,
         &[
@@ -712,13 +717,6 @@ fn an_allow_rule_makes_a_resource_known() {
             config.to_str().expect("utf-8"),
         ],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = read_report(&out);
     let unknown = findings_of(&report, "resources.unknown_resource");
     let (_, _, web) = &org.planted.expected_region_instance;
     let (_, _, miner) = &org.planted.mining_instance;
@@ -859,7 +857,7 @@ fn trails_contacts_and_root_emails_are_checked() {
     let config = tmp.path().join("orgsweep.toml");
     std::fs::write(&config, "email_domains = [\"corp.example.net\"]\n").expect("write");
     let out = tmp.path().join("accounts");
-    let output = scan(
+    let report = scan_ok(
         org,
         &out,
         &[
@@ -869,13 +867,6 @@ fn trails_contacts_and_root_emails_are_checked() {
             config.to_str().expect("utf-8"),
         ],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = read_report(&out);
     let prod = &org.planted.quarantined_user.0;
     let dev = &org.planted.console_user_without_mfa.0;
     let of = |check: &str, account: &str| -> Vec<String> {
@@ -937,7 +928,7 @@ fn events_are_read_from_the_organization_trail_in_s3() {
     let Fixture { org, .. } = fixture();
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("s3-events");
-    let output = scan(
+    let report = scan_ok(
         org,
         &out,
         &[
@@ -947,13 +938,6 @@ fn events_are_read_from_the_organization_trail_in_s3() {
             &org.planted.trail_logs,
         ],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = read_report(&out);
     // The log files replace LookupEvents: no gap for the check in any account.
     assert!(
         !report.coverage.iter().any(is_lookup_gap),

@@ -71,6 +71,16 @@ async fn session(options: SessionOptions) -> Session {
         .expect("session")
 }
 
+/// A session whose every call is answered by `aws-smithy-mocks` rules.
+async fn mocked(interceptor: MockResponseInterceptor) -> Session {
+    session(SessionOptions {
+        http_client: Some(create_mock_http_client()),
+        interceptors: vec![SharedInterceptor::new(interceptor)],
+        ..SessionOptions::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn pages_throttling_and_realistic_events() {
     let root_login = record(
@@ -127,12 +137,7 @@ async fn pages_throttling_and_realistic_events() {
     let interceptor = MockResponseInterceptor::new()
         .rule_mode(RuleMode::MatchAny)
         .with_rule(&rule);
-    let session = session(SessionOptions {
-        http_client: Some(create_mock_http_client()),
-        interceptors: vec![SharedInterceptor::new(interceptor)],
-        ..SessionOptions::default()
-    })
-    .await;
+    let session = mocked(interceptor).await;
     let events = session
         .management(ACCOUNT)
         .trail_events("us-east-1", 7)
@@ -179,12 +184,7 @@ async fn an_empty_window_is_an_empty_list() {
     let rule = mock!(aws_sdk_cloudtrail::Client::lookup_events)
         .then_output(|| LookupEventsOutput::builder().build());
     let interceptor = MockResponseInterceptor::new().with_rule(&rule);
-    let session = session(SessionOptions {
-        http_client: Some(create_mock_http_client()),
-        interceptors: vec![SharedInterceptor::new(interceptor)],
-        ..SessionOptions::default()
-    })
-    .await;
+    let session = mocked(interceptor).await;
     let events = session
         .management(ACCOUNT)
         .trail_events("eu-west-1", 7)
@@ -313,14 +313,7 @@ async fn both_sources_yield_the_same_events() {
             })
             .build()
     });
-    let session = session(SessionOptions {
-        http_client: Some(create_mock_http_client()),
-        interceptors: vec![SharedInterceptor::new(
-            MockResponseInterceptor::new().with_rule(&rule),
-        )],
-        ..SessionOptions::default()
-    })
-    .await;
+    let session = mocked(MockResponseInterceptor::new().with_rule(&rule)).await;
     let looked_up = session
         .management(ACCOUNT)
         .trail_events("us-east-1", 7)
