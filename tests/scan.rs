@@ -314,6 +314,44 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
         "coverage gaps come before the findings"
     );
 
+    // `orgsweep plan` turns the findings into a runbook next to the report, in the
+    // guidance's order, with the real identifiers; the report links to its steps.
+    let output = orgsweep_cmd(&["plan".as_ref(), out.join("report.json").as_os_str()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan = std::fs::read_to_string(out.join("plan.md")).expect("plan.md");
+    let (prod, quarantined) = &p.quarantined_user;
+    let prod_start = plan
+        .find(&format!("## Account `{prod}`"))
+        .expect("prod in the plan");
+    let prod_plan = &plan[prod_start..];
+    let prod_plan = &prod_plan[..prod_plan[1..]
+        .find("\n## Account")
+        .map_or(prod_plan.len(), |i| i + 1)];
+    // prod's phases: its trail logs and it has a security contact (no activity or account
+    // details steps); moto reports root MFA off everywhere.
+    let order: Vec<usize> = ["### Contain credentials", "### Resources", "### Root MFA"]
+        .iter()
+        .map(|h| {
+            prod_plan
+                .find(h)
+                .unwrap_or_else(|| panic!("prod plan lacks {h}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "phases out of order: {order:?}"
+    );
+    let plan_html = std::fs::read_to_string(out.join("plan.html")).expect("plan.html");
+    assert!(!plan_html.contains(&org.planted.xss_payload));
+    let first = &report.findings[0];
+    assert!(html.contains(&format!("plan.html#step-{}", first.id)));
+    assert!(plan_html.contains(&format!("id=\"step-{}\"", first.id)));
+
     // `orgsweep report` re-renders the HTML from the JSON alone.
     let rerendered = tmp.path().join("again");
     let output = Command::new(env!("CARGO_BIN_EXE_orgsweep"))

@@ -31,6 +31,9 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Re-render a report from its JSON (for example as HTML).
     Report(ReportArgs),
+    /// Write the remediation runbook for a report: every finding's steps, grouped by
+    /// account in the guidance's order, with checkboxes.
+    Plan(PlanArgs),
     /// Show what changed between two reports: new and resolved findings, resources that
     /// appeared and disappeared.
     Diff(DiffArgs),
@@ -167,4 +170,28 @@ pub struct DiffArgs {
     /// Print the comparison as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The report.json to plan from.
+    pub report: PathBuf,
+    /// Formats: md, html.
+    #[arg(
+        long,
+        value_name = "F,…",
+        value_delimiter = ',',
+        default_value = "md,html"
+    )]
+    pub format: Vec<PlanFormat>,
+    /// Directory to write plan.md / plan.html into [default: the report's own directory,
+    /// so the report's links to plan steps work].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Md,
+    Html,
 }

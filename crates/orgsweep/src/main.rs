@@ -17,7 +17,9 @@ use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
 use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
 
-use crate::cli::{BaselineArgs, Cli, Command, DiffArgs, ReportArgs, ScanArgs};
+use crate::cli::{
+    BaselineArgs, Cli, Command, DiffArgs, PlanArgs, PlanFormat, ReportArgs, ScanArgs,
+};
 use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
 /// Exit code for "findings at or above --fail-on" (DESIGN.md).
@@ -59,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => rerender(args),
         Command::Baseline(args) => write_baseline(args),
         Command::Diff(args) => print_diff(args),
+        Command::Plan(args) => write_plan(args),
         Command::Checks => {
             print!("{}", checks_table());
             Ok(ExitCode::SUCCESS)
@@ -265,6 +268,29 @@ fn read_report(path: &Path) -> anyhow::Result<Report> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     orgsweep_model::parse_report(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
+    let report = read_report(&args.report)?;
+    let out = match args.out {
+        Some(out) => out,
+        None => args
+            .report
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("--out: cannot create {}", out.display()))?;
+    for format in args.format {
+        let (name, text) = match format {
+            PlanFormat::Md => ("plan.md", orgsweep_report::plan_markdown(&report)),
+            PlanFormat::Html => ("plan.html", orgsweep_report::plan_html(&report)?),
+        };
+        let path = out.join(name);
+        orgsweep_report::write_file_atomically(&path, text.as_bytes()).context("--out")?;
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {

@@ -6,6 +6,7 @@
 //! must never see half a report, and a failed run must not clobber last week's good one.
 
 mod html;
+mod plan;
 mod text;
 
 use std::collections::HashSet;
@@ -17,6 +18,7 @@ use std::str::FromStr;
 use orgsweep_model::Report;
 
 pub use html::to_html;
+pub use plan::{plan_html, plan_markdown, step_anchor};
 pub use text::diff_text;
 
 /// An output format of `scan --format` and `report --format`.
