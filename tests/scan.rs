@@ -332,6 +332,9 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     let prod_plan = &prod_plan[..prod_plan[1..]
         .find("\n## Account")
         .map_or(prod_plan.len(), |i| i + 1)];
+    assert!(prod_plan.contains(&format!(
+        "- [ ] After the review, remove the quarantine: aws iam detach-user-policy --user-name {quarantined} --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"
+    )), "{prod_plan}");
     // prod's phases: its trail logs and it has a security contact (no activity or account
     // details steps); moto reports root MFA off everywhere.
     let order: Vec<usize> = ["### Contain credentials", "### Resources", "### Root MFA"]
