@@ -1002,3 +1002,157 @@ fn events_are_read_from_the_organization_trail_in_s3() {
     let html = std::fs::read_to_string(out.join("report.html")).expect("html");
     assert!(html.contains("Activity timeline") && html.contains("198.51.100.23"));
 }
+
+/// `remediate`: a dry run changes nothing; `--apply` deactivates keys and snapshots then
+/// stops the GPU instance, a rescan shows it, and an account that fails is in the audit
+/// log while the others are done. Its own emulator without IAM enforcement, because the
+/// fixture's roles may only read.
+#[test]
+fn remediate_contains_reversibly_and_audits_every_action() {
+    let emulator = Emulator::start().expect("moto starts");
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let org = runtime
+        .block_on(seed::seed_demo(&emulator.endpoint()))
+        .expect("demo organization seeds");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (regions, expected) = demo_regions(&org);
+    let args = [
+        "--regions",
+        regions.as_str(),
+        "--expected-regions",
+        expected.as_str(),
+    ];
+    let first = tmp.path().join("first");
+    let before = scan_ok(&org, &first, &args);
+    let (prod, bot) = &org.planted.new_access_key_user;
+    let bot_key = |report: &Report| {
+        report
+            .findings
+            .iter()
+            .find(|f| {
+                f.check_id == "iam.access_key_recently_created"
+                    && &f.account_id == prod
+                    && f.evidence["user"] == bot.as_str()
+            })
+            .map(|f| f.evidence["active"].clone())
+    };
+    assert_eq!(bot_key(&before), Some(serde_json::json!(true)));
+
+    let remediate = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("AWS_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .envs(org.scanner_env())
+            .args(["remediate"])
+            .arg(first.join("report.json"))
+            .args(["--endpoint-url", &org.endpoint])
+            .args(extra)
+            .output()
+            .expect("orgsweep remediate runs")
+    };
+    let selection = [
+        "--check",
+        "iam.access_key_recently_created,resources.mining_class_instance",
+    ];
+
+    // Dry run: says what it would do, changes nothing.
+    let dry = remediate(&selection);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would"));
+    let after_dry = scan_ok(&org, &tmp.path().join("dry"), &args);
+    assert_eq!(
+        bot_key(&after_dry),
+        Some(serde_json::json!(true)),
+        "a dry run changed a key"
+    );
+
+    // A finding in an account whose role is gone fails alone.
+    let mut report = before.clone();
+    let mut foreign = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == "iam.access_key_recently_created")
+        .expect("a key finding")
+        .clone();
+    foreign.account_id = org.planted.unusable_account.clone();
+    foreign.id = "sandbox-key".to_owned();
+    report.findings.push(foreign);
+    std::fs::write(
+        first.join("report.json"),
+        serde_json::to_string(&report).expect("json"),
+    )
+    .expect("write");
+
+    let applied = remediate(&[&selection[..], &["--apply", "--yes"]].concat());
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    let stderr = String::from_utf8_lossy(&applied.stderr);
+    assert_eq!(applied.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("1 of") && stderr.contains("failed"),
+        "{stderr}"
+    );
+    let audit = std::fs::read_to_string(first.join("remediation-audit.jsonl")).expect("audit log");
+    let records: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert!(records.iter().all(|r| {
+        r["who"]
+            .as_str()
+            .is_some_and(|w| w.contains("orgsweep-scanner"))
+    }));
+    assert!(records.iter().any(
+        |r| r["account_id"] == org.planted.unusable_account.as_str() && r["result"] == "failed"
+    ));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "snapshot_and_stop_instance" && r["result"] == "done")
+    );
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["action"] == "deactivate_access_key")
+            .any(|r| r["result"] == "done")
+    );
+
+    // The rescan shows the containment: the key is inactive, the GPU instance stopped (so
+    // no longer a running miner) with a snapshot of its volume kept.
+    let after = scan_ok(&org, &tmp.path().join("after"), &args);
+    assert_eq!(bot_key(&after), Some(serde_json::json!(false)));
+    let (dev, region, miner) = &org.planted.mining_instance;
+    let item = after
+        .inventory
+        .iter()
+        .find(|i| &i.resource_id == miner)
+        .expect("still there");
+    assert_eq!(item.state.as_deref(), Some("stopped"));
+    assert!(
+        !after
+            .findings
+            .iter()
+            .any(|f| f.check_id == "resources.mining_class_instance")
+    );
+    let snapshots = |r: &Report| {
+        r.inventory
+            .iter()
+            .filter(|i| {
+                &i.account_id == dev && &i.region == region && i.resource_type == "ec2_snapshot"
+            })
+            .count()
+    };
+    assert!(
+        snapshots(&after) > snapshots(&before),
+        "no evidence snapshot"
+    );
+    drop(emulator);
+}

@@ -5,6 +5,7 @@
 //! Nothing above this crate sees an SDK type: the engine gets [`orgsweep_model::facts`].
 
 mod collect;
+mod containment;
 mod counters;
 mod error;
 mod limits;
@@ -15,6 +16,7 @@ pub use collect::{
     ParseLocationError, ParseReportError, TrailLogLocation, parse_credential_report,
     parse_log_file, parse_trail_event,
 };
+pub use containment::{Action, DENY_ALL_POLICY, Outcome, REVOKE_SESSIONS_POLICY};
 pub use counters::{Counters, CountersSnapshot};
 pub use error::{AwsError, error_chain};
 pub use limits::{LimitKey, Limits, Service};

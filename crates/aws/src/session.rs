@@ -184,6 +184,18 @@ impl Session {
         &self.shared.counters
     }
 
+    /// Who is acting, for the remediation audit log.
+    pub async fn caller_arn(&self) -> Result<String, AwsError> {
+        let caller = self.management("caller");
+        let identity = caller
+            .sts(None)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| caller.error("sts:GetCallerIdentity", e))?;
+        Ok(identity.arn().unwrap_or("unknown").to_owned())
+    }
+
     /// The session of the management account, with the caller's own credentials.
     pub fn management(&self, account_id: &str) -> AccountSession {
         AccountSession {
@@ -305,6 +317,7 @@ impl AccountSession {
     );
     client!(config, aws_sdk_config, Service::Config);
     client!(s3_client, aws_sdk_s3, Service::S3);
+    client!(sts, aws_sdk_sts, Service::Sts);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);
     client!(organizations, aws_sdk_organizations, Service::Organizations);

@@ -7,9 +7,11 @@
 //! an account whose role cannot be assumed is one coverage entry. Only what makes the whole
 //! scan meaningless (no organization, a bad filter) is an [`EngineError`].
 
+mod remediate;
 mod scan;
 mod select;
 
+pub use remediate::{AuditRecord, Planned, Selection, apply, plan_containment};
 pub use scan::{NoProgress, Progress, ScanOptions, scan};
 pub use select::{AccountFilter, RegionSelection, validate_regions};
 

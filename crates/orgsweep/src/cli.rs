@@ -34,6 +34,10 @@ pub enum Command {
     /// Write the remediation runbook for a report: every finding's steps, grouped by
     /// account in the guidance's order, with checkboxes.
     Plan(PlanArgs),
+    /// Reversible containment for a report's findings: dry run by default; --apply
+    /// deactivates keys, denies users, revokes role sessions, snapshots then stops
+    /// instances. Nothing is deleted. Every action goes to an audit log next to the report.
+    Remediate(RemediateArgs),
     /// Show what changed between two reports: new and resolved findings, resources that
     /// appeared and disappeared.
     Diff(DiffArgs),
@@ -194,4 +198,41 @@ pub struct PlanArgs {
 pub enum PlanFormat {
     Md,
     Html,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// The report.json whose findings to contain.
+    pub report: PathBuf,
+    /// Perform the actions (without it, only print them).
+    #[arg(long)]
+    pub apply: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Only these finding ids.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub finding: Vec<String>,
+    /// Only findings of these checks.
+    #[arg(long, value_name = "CHECK,…", value_delimiter = ',')]
+    pub check: Vec<String>,
+    /// Only findings in these accounts.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub accounts: Vec<String>,
+    /// Role to assume in member accounts for containment (the scan role is read-only).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub remediation_role: String,
+    /// AWS profile of the management account.
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Where to append the audit log [default: remediation-audit.jsonl next to the report].
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }

@@ -18,7 +18,7 @@ use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
 
 use crate::cli::{
-    BaselineArgs, Cli, Command, DiffArgs, PlanArgs, PlanFormat, ReportArgs, ScanArgs,
+    BaselineArgs, Cli, Command, DiffArgs, PlanArgs, PlanFormat, RemediateArgs, ReportArgs, ScanArgs,
 };
 use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
@@ -62,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Baseline(args) => write_baseline(args),
         Command::Diff(args) => print_diff(args),
         Command::Plan(args) => write_plan(args),
+        Command::Remediate(args) => remediate(args),
         Command::Checks => {
             print!("{}", checks_table());
             Ok(ExitCode::SUCCESS)
@@ -268,6 +269,101 @@ fn read_report(path: &Path) -> anyhow::Result<Report> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     orgsweep_model::parse_report(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
+    let report = read_report(&args.report)?;
+    let selection = orgsweep_engine::Selection {
+        finding_ids: args.finding.clone(),
+        check_ids: args.check.clone(),
+        accounts: args.accounts.clone(),
+    };
+    let planned = orgsweep_engine::plan_containment(&report, &selection);
+    if planned.is_empty() {
+        println!("nothing to contain: no selected finding calls for a containment action");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &planned {
+        println!(
+            "{} {}: {} (finding {}, {})",
+            if args.apply { "will" } else { "would" },
+            p.account_id,
+            p.action.describe(),
+            p.finding_id,
+            p.check_id
+        );
+    }
+    if !args.apply {
+        println!(
+            "dry run: nothing was changed; add --apply to perform these {} action(s)",
+            planned.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "refusing to apply without confirmation: add --yes when not running interactively"
+            );
+        }
+        eprint!("apply {} containment action(s)? [y/N] ", planned.len());
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("cannot read the confirmation")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("nothing was changed");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let audit = args.audit_log.clone().unwrap_or_else(|| {
+        args.report
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            .join("remediation-audit.jsonl")
+    });
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let records = runtime.block_on(async {
+        let session = Session::connect(
+            SessionOptions {
+                profile: args.profile.clone(),
+                endpoint_url: args.endpoint_url.clone(),
+                role_name: args.remediation_role.clone(),
+                ..SessionOptions::default()
+            },
+            Limits::default(),
+        )
+        .await?;
+        let who = session.caller_arn().await?;
+        anyhow::Ok(
+            orgsweep_engine::apply(&session, &report.run.management_account_id, &who, &planned)
+                .await,
+        )
+    })?;
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&audit)
+        .with_context(|| format!("cannot open the audit log {}", audit.display()))?;
+    for record in &records {
+        use std::io::Write as _;
+        writeln!(log, "{}", serde_json::to_string(record)?)
+            .with_context(|| format!("cannot write the audit log {}", audit.display()))?;
+        println!(
+            "{} {}: {}: {}",
+            record.result, record.account_id, record.target, record.detail
+        );
+    }
+    println!("audit log: {}", audit.display());
+    let failed = records.iter().filter(|r| r.result == "failed").count();
+    if failed > 0 {
+        bail!(
+            "{failed} of {} action(s) failed; see {}",
+            records.len(),
+            audit.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
