@@ -99,6 +99,25 @@ pub fn plan_containment(report: &Report, selection: &Selection) -> Vec<Planned> 
     planned
 }
 
+/// The user name of an IAM user ARN (`arn:aws:iam::1:user/path/name` → `name`).
+fn own_user(arn: &str) -> Option<&str> {
+    arn.split_once(":user/")
+        .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest))
+}
+
+fn own_account(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+fn targets_user(action: &Action) -> Option<&str> {
+    match action {
+        Action::DeactivateAccessKey { user, .. }
+        | Action::DeactivateUserKeys { user }
+        | Action::DenyAllForUser { user } => Some(user),
+        _ => None,
+    }
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
@@ -132,7 +151,15 @@ pub async fn apply(
             session.member(account).await
         };
         for p in planned.iter().filter(|p| p.account_id == account) {
+            let own = own_user(who).is_some_and(|me| {
+                account == own_account(who) && targets_user(&p.action) == Some(me)
+            });
             let (result, detail) = match &aws {
+                // Locking out the identity doing the containment would stop it half-way.
+                _ if own => (
+                    "skipped",
+                    "the user is the identity running orgsweep".to_owned(),
+                ),
                 Err(err) => ("failed", err.to_string()),
                 Ok(aws) => match aws.contain(&p.action).await {
                     Ok(Outcome::Done(detail)) => ("done", detail),
@@ -153,4 +180,26 @@ pub async fn apply(
         }
     }
     records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_is_recognised_by_user_and_account() {
+        let me = "arn:aws:iam::111111111111:user/ops/orgsweep-scanner";
+        assert_eq!(own_user(me), Some("orgsweep-scanner"));
+        assert_eq!(own_account(me), "111111111111");
+        assert_eq!(own_user("arn:aws:sts::111111111111:assumed-role/r/s"), None);
+        let key = Action::DeactivateAccessKey {
+            user: "orgsweep-scanner".into(),
+            access_key_id: "AKIA".into(),
+        };
+        assert_eq!(targets_user(&key), Some("orgsweep-scanner"));
+        assert_eq!(
+            targets_user(&Action::RevokeRoleSessions { role: "r".into() }),
+            None
+        );
+    }
 }
