@@ -85,6 +85,27 @@ fn policy(document: serde_json::Value) -> String {
 }
 
 impl AccountSession {
+    /// The user's keys with whether each is active.
+    async fn access_keys(&self, user: &str) -> Result<Vec<(String, bool)>, AwsError> {
+        let keys = self
+            .iam(None)
+            .list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| self.error("iam:ListAccessKeys", e))?;
+        Ok(keys
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| {
+                Some((
+                    k.access_key_id()?.to_owned(),
+                    k.status() == Some(&StatusType::Active),
+                ))
+            })
+            .collect())
+    }
+
     pub async fn contain(&self, action: &Action) -> Result<Outcome, AwsError> {
         let iam = self.iam(None);
         match action {
@@ -92,22 +113,13 @@ impl AccountSession {
                 user,
                 access_key_id,
             } => {
-                let keys = iam
-                    .list_access_keys()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .map_err(|e| self.error("iam:ListAccessKeys", e))?;
-                let Some(key) = keys
-                    .access_key_metadata()
-                    .iter()
-                    .find(|k| k.access_key_id() == Some(access_key_id))
-                else {
+                let keys = self.access_keys(user).await?;
+                let Some((_, active)) = keys.iter().find(|(id, _)| id == access_key_id) else {
                     return Ok(Outcome::Skipped(format!(
                         "key {access_key_id} no longer exists"
                     )));
                 };
-                if key.status() == Some(&StatusType::Inactive) {
+                if !active {
                     return Ok(Outcome::Skipped(format!(
                         "key {access_key_id} is already inactive"
                     )));
@@ -122,17 +134,11 @@ impl AccountSession {
                 Ok(Outcome::Done(format!("key {access_key_id} is inactive")))
             }
             Action::DeactivateUserKeys { user } => {
-                let keys = iam
-                    .list_access_keys()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .map_err(|e| self.error("iam:ListAccessKeys", e))?;
-                let active: Vec<String> = keys
-                    .access_key_metadata()
-                    .iter()
-                    .filter(|k| k.status() == Some(&StatusType::Active))
-                    .filter_map(|k| k.access_key_id().map(str::to_owned))
+                let active: Vec<String> = self
+                    .access_keys(user)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(id, active)| active.then_some(id))
                     .collect();
                 if active.is_empty() {
                     return Ok(Outcome::Skipped(format!("user {user} has no active key")));

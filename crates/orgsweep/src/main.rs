@@ -265,6 +265,14 @@ fn print_summary(report: &Report, paths: &[PathBuf]) {
     }
 }
 
+/// The directory a report lives in: where its plan, re-renders and audit log go by default.
+fn report_dir(report: &Path) -> PathBuf {
+    report
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 fn read_report(path: &Path) -> anyhow::Result<Report> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -316,12 +324,10 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let audit = args.audit_log.clone().unwrap_or_else(|| {
-        args.report
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-            .join("remediation-audit.jsonl")
-    });
+    let audit = args
+        .audit_log
+        .clone()
+        .unwrap_or_else(|| report_dir(&args.report).join("remediation-audit.jsonl"));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let records = runtime.block_on(async {
         let session = Session::connect(
@@ -368,13 +374,7 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
 
 fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
-    let out = match args.out {
-        Some(out) => out,
-        None => args
-            .report
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
+    let out = args.out.unwrap_or_else(|| report_dir(&args.report));
     std::fs::create_dir_all(&out)
         .with_context(|| format!("--out: cannot create {}", out.display()))?;
     for format in args.format {
@@ -410,13 +410,7 @@ fn write_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {
 
 fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
-    let out = match args.out {
-        Some(out) => out,
-        None => args
-            .report
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
+    let out = args.out.unwrap_or_else(|| report_dir(&args.report));
     for path in orgsweep_report::write(&report, &out, &args.format)? {
         println!("wrote {}", path.display());
     }
