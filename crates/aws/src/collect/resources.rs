@@ -1,6 +1,8 @@
-//! The EC2 resource kinds besides instances, and AWS Config's recorders. One paginated
-//! Describe* call per kind and region (paginated calls use EC2's regular throttling bucket),
-//! plus one attribute call per owned snapshot and image to see who they are shared with.
+//! The EC2 resource kinds besides instances, and AWS Config's recorders. One Describe* call
+//! per kind and region, paginated with `MaxResults` wherever EC2 allows it (unpaginated
+//! calls fall into a smaller throttling bucket; DescribeKeyPairs and DescribeAddresses have
+//! no pagination and answer in one page), plus one attribute call per owned snapshot and
+//! image to see who they are shared with.
 
 use aws_sdk_ec2::types::{ImageAttributeName, PermissionGroup, SnapshotAttributeName};
 use orgsweep_model::facts::{ConfigRecorder, Ec2Resource, PUBLIC, ResourceKind};
@@ -16,7 +18,7 @@ use crate::session::AccountSession;
 macro_rules! pages {
     ($session:expr, $api:expr, $paginator:expr, |$page:ident| $items:expr) => {{
         let mut pages = $paginator.into_paginator().send();
-        let mut out: Vec<Ec2Resource> = Vec::new();
+        let mut out = Vec::new();
         while let Some($page) = pages.next().await {
             let $page = $page.map_err(|e| $session.error($api, e))?;
             out.extend($items);
@@ -25,6 +27,7 @@ macro_rules! pages {
     }};
 }
 
+/// An unshared resource; `None` without an id, which nothing could name or act on.
 fn resource(
     id: Option<&str>,
     created_at: Option<OffsetDateTime>,
@@ -38,6 +41,31 @@ fn resource(
         tags,
         shared_with: Vec::new(),
     })
+}
+
+/// One grantee of a snapshot's or image's permission, as `shared_with` names it: an account
+/// id, or `all`. An image shared with an organization or OU is named by that organization's
+/// management account (the account in its ARN): the checks know the scanned organization's
+/// accounts, so sharing with the own organization stays quiet while sharing with a foreign
+/// one is reported instead of being invisible. An ARN of another shape is kept whole, which
+/// no account id matches, so it is reported too.
+fn grantee(
+    group: Option<&PermissionGroup>,
+    user_id: Option<&str>,
+    organization_arn: Option<&str>,
+) -> Option<String> {
+    if group == Some(&PermissionGroup::All) {
+        return Some(PUBLIC.to_owned());
+    }
+    if let Some(user_id) = user_id {
+        return Some(user_id.to_owned());
+    }
+    let arn = organization_arn?;
+    let management = arn
+        .split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    Some(management.unwrap_or(arn).to_owned())
 }
 
 impl AccountSession {
@@ -97,37 +125,38 @@ impl AccountSession {
                 snapshots
             }
             ResourceKind::Image => {
-                let out = ec2
-                    .describe_images()
-                    .owners("self")
-                    .send()
-                    .await
-                    .map_err(|e| self.error(api, e))?;
-                let mut images = Vec::new();
-                for image in out
-                    .images()
-                    .iter()
-                    .filter(|i| i.owner_id() == Some(self.account_id.as_str()))
-                {
-                    let created = image
-                        .creation_date()
-                        .and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok());
-                    let Some(mut item) = resource(
-                        image.image_id(),
-                        created,
-                        image.state().map(|s| s.as_str()),
-                        tags(image.tags()),
-                    ) else {
-                        continue;
-                    };
+                let images = pages!(
+                    self,
+                    api,
+                    ec2.describe_images().owners("self").max_results(PAGE_SIZE),
+                    |page| page
+                        .images()
+                        .iter()
+                        .filter(|i| i.owner_id() == Some(self.account_id.as_str()))
+                        .filter_map(|i| {
+                            let created = i
+                                .creation_date()
+                                .and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok());
+                            let item = resource(
+                                i.image_id(),
+                                created,
+                                i.state().map(|s| s.as_str()),
+                                tags(i.tags()),
+                            )?;
+                            Some((item, i.public() == Some(true)))
+                        })
+                        .collect::<Vec<_>>()
+                );
+                let mut out = Vec::with_capacity(images.len());
+                for (mut item, public) in images {
                     item.shared_with = self.image_shared_with(&ec2, &item.id).await?;
-                    if image.public() == Some(true) && !item.shared_with.iter().any(|a| a == PUBLIC)
-                    {
+                    // `Public` and the `all` group say the same; list it once.
+                    if public && !item.shared_with.iter().any(|a| a == PUBLIC) {
                         item.shared_with.push(PUBLIC.to_owned());
                     }
-                    images.push(item);
+                    out.push(item);
                 }
-                images
+                out
             }
             ResourceKind::KeyPair => {
                 let out = ec2
@@ -278,15 +307,11 @@ impl AccountSession {
         Ok(out
             .create_volume_permissions()
             .iter()
-            .filter_map(|p| match p.group() {
-                Some(PermissionGroup::All) => Some(PUBLIC.to_owned()),
-                _ => p.user_id().map(str::to_owned),
-            })
+            .filter_map(|p| grantee(p.group(), p.user_id(), None))
             .collect())
     }
 
-    /// Who besides the owner may launch the image. Sharing with an organization or OU ARN
-    /// stays inside it and is not listed.
+    /// Who besides the owner may launch the image.
     async fn image_shared_with(
         &self,
         ec2: &aws_sdk_ec2::Client,
@@ -302,15 +327,17 @@ impl AccountSession {
         Ok(out
             .launch_permissions()
             .iter()
-            .filter_map(|p| match p.group() {
-                Some(PermissionGroup::All) => Some(PUBLIC.to_owned()),
-                _ => p.user_id().map(str::to_owned),
+            .filter_map(|p| {
+                let organization = p.organization_arn().or(p.organizational_unit_arn());
+                grantee(p.group(), p.user_id(), organization)
             })
             .collect())
     }
 
     /// The region's AWS Config recorders with their status. None at all is an empty list:
-    /// that is the finding, not an error.
+    /// that is the finding, not an error. Unnamed, both calls answer for the customer-managed
+    /// recorder only; service-linked recorders record just their service's resource types,
+    /// so they would not make the region's inventory visible anyway.
     pub async fn config_recorders(&self, region: &str) -> Result<Vec<ConfigRecorder>, AwsError> {
         let config = self.config(Some(region));
         let recorders = config
