@@ -5,7 +5,10 @@
 //! Files are written atomically because reports are consumed by scheduled jobs: a reader
 //! must never see half a report, and a failed run must not clobber last week's good one.
 
+mod asff;
+mod csv;
 mod html;
+mod ocsf;
 mod plan;
 mod text;
 
@@ -17,7 +20,10 @@ use std::str::FromStr;
 
 use orgsweep_model::Report;
 
+pub use self::csv::to_csv;
+pub use asff::{asff_archived, asff_findings, to_asff};
 pub use html::to_html;
+pub use ocsf::{OCSF_VERSION, ocsf_findings, to_ocsf};
 pub use plan::{plan_html, plan_markdown, step_anchor};
 pub use text::diff_text;
 
@@ -26,15 +32,27 @@ pub use text::diff_text;
 pub enum Format {
     Json,
     Html,
+    Csv,
+    Ocsf,
+    Asff,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Json, Format::Html];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Html,
+        Format::Csv,
+        Format::Ocsf,
+        Format::Asff,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Ocsf => "ocsf",
+            Format::Asff => "asff",
         }
     }
 
@@ -44,6 +62,9 @@ impl Format {
         match self {
             Format::Json => "report.json",
             Format::Html => "report.html",
+            Format::Csv => "findings.csv",
+            Format::Ocsf => "findings.ocsf.json",
+            Format::Asff => "findings.asff.json",
         }
     }
 
@@ -51,6 +72,9 @@ impl Format {
         match self {
             Format::Json => to_json(report),
             Format::Html => to_html(report),
+            Format::Csv => to_csv(report),
+            Format::Ocsf => to_ocsf(report),
+            Format::Asff => to_asff(report),
         }
     }
 }
@@ -62,7 +86,7 @@ impl fmt::Display for Format {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format '{0}' (expected one of: json, html)")]
+#[error("unknown report format '{0}' (expected one of: json, html, csv, ocsf, asff)")]
 pub struct ParseFormatError(String);
 
 impl FromStr for Format {
