@@ -35,8 +35,13 @@ fn fixture() -> &'static Fixture {
 }
 
 /// `orgsweep scan` as the seeded scanner identity, with nothing from the developer's AWS
-/// configuration.
+/// configuration. The demo organization always has an account that cannot be scanned, so
+/// gaps do not change the exit code unless a test asks with its own `--fail-on-gaps`.
 fn scan(org: &DemoOrg, out: &Path, extra: &[&str]) -> Output {
+    scan_with(org, out, extra, &[])
+}
+
+fn scan_with(org: &DemoOrg, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
     for (key, _) in std::env::vars() {
         if key.starts_with("AWS_") || key == "ORGSWEEP_LOG" {
@@ -44,10 +49,14 @@ fn scan(org: &DemoOrg, out: &Path, extra: &[&str]) -> Output {
         }
     }
     command.envs(org.scanner_env());
+    command.envs(env.iter().copied());
     command
         .args(["scan", "--endpoint-url", &org.endpoint, "--out"])
         .arg(out)
         .args(extra);
+    if !extra.contains(&"--fail-on-gaps") {
+        command.args(["--fail-on-gaps", "never"]);
+    }
     command.output().expect("orgsweep runs")
 }
 
@@ -63,9 +72,31 @@ fn scan_ok(org: &DemoOrg, out: &Path, extra: &[&str]) -> Report {
     read_report(out)
 }
 
+/// Reads a report the binary wrote, after validating it against the committed
+/// `report.schema.json`: every report the tests produce keeps the contract.
 fn read_report(dir: &Path) -> Report {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let errors: Vec<String> = schema()
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json breaks report.schema.json: {errors:#?}"
+    );
     orgsweep_model::parse_report(&text).expect("report parses")
+}
+
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../report.schema.json");
+        let text = std::fs::read_to_string(path).expect("report.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+        jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+    })
 }
 
 /// moto does not implement cloudtrail:LookupEvents (DESIGN.md): that check is a gap in
@@ -260,8 +291,10 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
                 "{} {region} missing from coverage",
                 account.account_id
             );
+            // Events come from the organization trail's files, found without a flag: no
+            // LookupEvents gap, every region fully read.
             assert!(
-                entries.iter().all(|c| is_lookup_gap(c)),
+                entries.iter().all(|c| c.status == CoverageStatus::Ok),
                 "{} {region}: {entries:?}",
                 account.account_id
             );
@@ -283,7 +316,52 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
             .get("ec2.DescribeInstances")
             .is_some_and(|n| *n >= 6)
     );
-    assert!(report.stats.api_calls.contains_key("sts.AssumeRole"));
+    // Each member role is assumed once per scan: the probe's credentials are the ones used.
+    let members = org.accounts.iter().filter(|a| a.status == "ACTIVE").count() as u64;
+    assert_eq!(report.stats.api_calls.get("sts.AssumeRole"), Some(&members));
+    assert!(
+        report
+            .run
+            .events_source
+            .as_deref()
+            .is_some_and(|s| s.starts_with(&format!("{}/", org.planted.trail_logs))
+                && s.contains("organization trail")),
+        "{:?}",
+        report.run.events_source
+    );
+    let (dev, names) = &org.planted.trail_log_events;
+    let events = findings_of(&report, "cloudtrail.suspicious_event");
+    assert!(
+        events
+            .iter()
+            .any(|f| &f.account_id == dev && names.iter().all(|n| f.title.contains(n.as_str()))),
+        "the planted CloudTrail incident is found with no extra flag: {events:#?}"
+    );
+    // orgsweep's own identity is recognised: its findings are info and marked.
+    let own: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.scanner_identity)
+        .collect();
+    assert!(
+        !own.is_empty(),
+        "the scanner's own new key is not recognised"
+    );
+    assert!(own.iter().all(|f| f.severity == Severity::Info));
+    assert!(
+        own.iter()
+            .any(
+                |f| f.evidence.get("user").and_then(|u| u.as_str()) == Some("orgsweep-scanner")
+                    || f.resource_id.ends_with("user/orgsweep-scanner")
+            )
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| !f.scanner_identity && f.resource_id.ends_with("user/orgsweep-scanner")),
+        "an unmarked finding about the scanner"
+    );
     assert!(
         report
             .stats
@@ -440,7 +518,36 @@ fn an_unknown_region_or_account_is_exit_1_with_one_line() {
         assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
         assert!(errors[0].contains(needle), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!tmp.path().join("x").exists(), "{args:?} left a directory");
     }
+    // A region in the settings file is named with the file and line, and the list of
+    // valid regions is the partition's own.
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(
+        &config,
+        "window_days = 7\nregions = [\n  \"us-east-1\",\n  \"cn-north-1\",\n]\n",
+    )
+    .expect("write");
+    let output = scan(
+        org,
+        &tmp.path().join("x"),
+        &["--config", config.to_str().expect("utf-8")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("an error line");
+    assert!(
+        error.contains("orgsweep.toml: line 4: regions: unknown region 'cn-north-1'"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("us-gov-") && !error.contains("cn-northwest-1"),
+        "{error}"
+    );
+    assert!(!tmp.path().join("x").exists());
 }
 
 #[test]
@@ -455,11 +562,16 @@ fn credentials_the_organization_does_not_know_are_exit_1() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
+    // The message names the identity used and what to check.
     assert!(
-        errors[0].contains("organizations:DescribeOrganization failed: HTTP 403"),
+        errors[0].contains("AKIAIOSFODNN7EXAMPLE")
+            && errors[0].contains("check that the key is active"),
         "{stderr}"
     );
-    assert!(!tmp.path().join("x").join("report.json").exists());
+    assert!(
+        !tmp.path().join("x").exists(),
+        "a failed run left a directory"
+    );
 }
 
 fn orgsweep_cmd(args: &[&std::ffi::OsStr]) -> Output {
@@ -873,6 +985,106 @@ fn a_second_scan_shows_what_changed_since_the_first() {
     assert!(text.contains(added.as_str()), "{text}");
     assert!(text.contains("ec2_key_pair"), "{text}");
 
+    // A third scan that does not look at ap-southeast-2 cannot say the instances there are
+    // gone: their findings and resources are "not re-checked", never "resolved".
+    let third = tmp.path().join("third");
+    let output = scan(
+        &org,
+        &third,
+        &[
+            "--regions",
+            "eu-west-1,us-east-1",
+            "--expected-regions",
+            &expected,
+            "--previous",
+            second.join("report.json").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let third_report = read_report(&third);
+    let previous = third_report.previous.as_ref().expect("previous");
+    let far = &org.planted.mining_instance;
+    assert!(
+        !previous.resolved_findings.iter().any(|f| f.region == far.1),
+        "a finding in a region this scan did not read was called resolved"
+    );
+    assert!(
+        previous
+            .not_rechecked_findings
+            .iter()
+            .any(|f| f.resource_id == far.2)
+    );
+    assert!(!previous.disappeared.iter().any(|i| i.region == far.1));
+    assert!(
+        previous
+            .not_rechecked_resources
+            .iter()
+            .any(|i| i.resource_id == far.2)
+    );
+    let output = orgsweep_cmd(&[
+        "diff".as_ref(),
+        second.join("report.json").as_os_str(),
+        third.join("report.json").as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(&format!("? ")) && text.contains("not re-checked"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(third.join("report.html")).expect("html");
+    assert!(
+        html.contains("Not re-checked findings"),
+        "the HTML shows the third state"
+    );
+
+    // `orgsweep diff --json … | head -1`: a reader that goes away ends the program quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orgsweep"))
+        .args(["diff", "--json"])
+        .arg(first.join("report.json"))
+        .arg(second.join("report.json"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("orgsweep diff runs");
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&closed.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(closed.status.code(), Some(0), "{stderr}");
+
+    // Credentials of a member account would report that account's own IAM and resources
+    // under the management account's id: refused, naming both ids.
+    let member = &org.planted.console_user_without_mfa.0;
+    let (key, secret, token) = runtime
+        .block_on(seed::member_credentials(&org, member))
+        .expect("member credentials");
+    let output = scan_with(
+        &org,
+        &tmp.path().join("member"),
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", key.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+            ("AWS_SESSION_TOKEN", token.as_str()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("one error line");
+    assert!(
+        error.contains(member.as_str()) && error.contains(&org.management_account_id),
+        "{error}"
+    );
+    assert!(!tmp.path().join("member").exists());
+
     // A damaged previous report is refused before scanning.
     let damaged = tmp.path().join("damaged.json");
     std::fs::write(&damaged, "{\"schema_version\": 1, \"tool\"").expect("write");
@@ -1003,10 +1215,11 @@ fn events_are_read_from_the_organization_trail_in_s3() {
     assert!(html.contains("Activity timeline") && html.contains("198.51.100.23"));
 }
 
-/// `remediate`: a dry run changes nothing; `--apply` deactivates keys and snapshots then
-/// stops the GPU instance, a rescan shows it, and an account that fails is in the audit
-/// log while the others are done. Its own emulator without IAM enforcement, because the
-/// fixture's roles may only read.
+/// `remediate`, under IAM enforcement, with a read-only scan role and a separate remediation
+/// role: a dry run changes nothing; the scan role cannot contain anything; `--apply` through
+/// the remediation role deactivates keys and snapshots then stops the GPU instance, a rescan
+/// shows it, an account that fails is in the audit log while the others are done, and
+/// orgsweep never touches its own identity.
 #[test]
 fn remediate_contains_reversibly_and_audits_every_action() {
     let emulator = Emulator::start().expect("moto starts");
@@ -1014,6 +1227,10 @@ fn remediate_contains_reversibly_and_audits_every_action() {
     let org = runtime
         .block_on(seed::seed_demo(&emulator.endpoint()))
         .expect("demo organization seeds");
+    let responder = runtime
+        .block_on(seed::add_responder(&org))
+        .expect("the responder and remediation roles are seeded");
+    emulator::enforce_auth(&emulator.endpoint()).expect("IAM enforcement turns on");
     let tmp = tempfile::tempdir().expect("tempdir");
     let (regions, expected) = demo_regions(&org);
     let args = [
@@ -1038,7 +1255,7 @@ fn remediate_contains_reversibly_and_audits_every_action() {
     };
     assert_eq!(bot_key(&before), Some(serde_json::json!(true)));
 
-    let remediate = |extra: &[&str]| {
+    let remediate_as = |who: &seed::ScannerCredentials, extra: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
         for (key, _) in std::env::vars() {
             if key.starts_with("AWS_") {
@@ -1047,6 +1264,8 @@ fn remediate_contains_reversibly_and_audits_every_action() {
         }
         command
             .envs(org.scanner_env())
+            .env("AWS_ACCESS_KEY_ID", &who.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &who.secret_access_key)
             .args(["remediate"])
             .arg(first.join("report.json"))
             .args(["--endpoint-url", &org.endpoint])
@@ -1054,20 +1273,24 @@ fn remediate_contains_reversibly_and_audits_every_action() {
             .output()
             .expect("orgsweep remediate runs")
     };
+    let remediate = |extra: &[&str]| remediate_as(&responder, extra);
     let selection = [
         "--check",
         "iam.access_key_recently_created,resources.mining_class_instance",
     ];
 
-    // Dry run: says what it would do, changes nothing.
-    let dry = remediate(&selection);
+    // Dry run: says what it would do, changes nothing, and never proposes to touch the
+    // identity running orgsweep.
+    let dry = remediate(&[]);
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
     assert_eq!(
         dry.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&dry.stderr)
     );
-    assert!(String::from_utf8_lossy(&dry.stdout).contains("would"));
+    assert!(dry_out.contains("would"), "{dry_out}");
+    assert!(!dry_out.contains("orgsweep-scanner"), "{dry_out}");
     let after_dry = scan_ok(&org, &tmp.path().join("dry"), &args);
     assert_eq!(
         bot_key(&after_dry),
@@ -1075,12 +1298,90 @@ fn remediate_contains_reversibly_and_audits_every_action() {
         "a dry run changed a key"
     );
 
+    // --apply acts only on an explicit selection, and typos are errors, not "nothing".
+    for (extra, needle) in [
+        (
+            &["--apply", "--yes"][..],
+            "--apply needs an explicit selection",
+        ),
+        (
+            &["--check", "iam.no_such_check"][..],
+            "unknown check iam.no_such_check",
+        ),
+        (&["--finding", "deadbeef"][..], "no finding deadbeef"),
+    ] {
+        let output = remediate(extra);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "{extra:?}: {stderr}");
+    }
+
+    // The read-only scan role cannot contain anything.
+    let audit_path = first.join("remediation-audit.jsonl");
+    let denied = remediate_as(
+        &org.scanner,
+        &[
+            &selection[..],
+            &[
+                "--apply",
+                "--yes",
+                "--remediation-role",
+                "OrganizationAccountAccessRole",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        denied.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&denied.stdout)
+    );
+    let records = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .expect("audit log")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    };
+    let with_scan_role = records(&audit_path);
+    assert!(!with_scan_role.is_empty());
+    assert!(
+        with_scan_role.iter().all(|r| r["result"] == "failed"),
+        "the scan role contained something: {with_scan_role:#?}"
+    );
+    let after_denied = scan_ok(&org, &tmp.path().join("denied"), &args);
+    assert_eq!(bot_key(&after_denied), Some(serde_json::json!(true)));
+    std::fs::remove_file(&audit_path).expect("fresh audit log");
+
+    // An audit log that cannot be opened stops everything before the first action.
+    let blocked = remediate(
+        &[
+            &selection[..],
+            &[
+                "--apply",
+                "--yes",
+                "--audit-log",
+                "/nonexistent-dir/audit.jsonl",
+            ],
+        ]
+        .concat(),
+    );
+    let stderr = String::from_utf8_lossy(&blocked.stderr);
+    assert_eq!(blocked.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot open the audit log"), "{stderr}");
+    assert_eq!(
+        bot_key(&scan_ok(&org, &tmp.path().join("blocked"), &args)),
+        Some(serde_json::json!(true))
+    );
+
     // A finding in an account whose role is gone fails alone.
     let mut report = before.clone();
     let mut foreign = report
         .findings
         .iter()
-        .find(|f| f.check_id == "iam.access_key_recently_created")
+        .find(|f| f.check_id == "iam.access_key_recently_created" && !f.scanner_identity)
         .expect("a key finding")
         .clone();
     foreign.account_id = org.planted.unusable_account.clone();
@@ -1098,17 +1399,13 @@ fn remediate_contains_reversibly_and_audits_every_action() {
     assert_eq!(applied.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stderr.contains("1 of") && stderr.contains("failed"),
-        "{stderr}"
+        "{stdout}{stderr}"
     );
-    let audit = std::fs::read_to_string(first.join("remediation-audit.jsonl")).expect("audit log");
-    let records: Vec<serde_json::Value> = audit
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
+    let records = records(&audit_path);
     assert!(records.iter().all(|r| {
         r["who"]
             .as_str()
-            .is_some_and(|w| w.contains("orgsweep-scanner"))
+            .is_some_and(|w| w.contains("orgsweep-responder"))
     }));
     assert!(records.iter().any(
         |r| r["account_id"] == org.planted.unusable_account.as_str() && r["result"] == "failed"
@@ -1116,7 +1413,8 @@ fn remediate_contains_reversibly_and_audits_every_action() {
     assert!(
         records
             .iter()
-            .any(|r| r["action"] == "snapshot_and_stop_instance" && r["result"] == "done")
+            .any(|r| r["action"] == "snapshot_and_stop_instance" && r["result"] == "done"),
+        "{records:#?}"
     );
     assert!(
         records
@@ -1124,6 +1422,15 @@ fn remediate_contains_reversibly_and_audits_every_action() {
             .filter(|r| r["action"] == "deactivate_access_key")
             .any(|r| r["result"] == "done")
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&audit_path)
+            .expect("audit log")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the audit log is readable by others");
+    }
 
     // The rescan shows the containment: the key is inactive, the GPU instance stopped (so
     // no longer a running miner) with a snapshot of its volume kept.
@@ -1155,4 +1462,167 @@ fn remediate_contains_reversibly_and_audits_every_action() {
         "no evidence snapshot"
     );
     drop(emulator);
+}
+
+/// Exit codes a scheduler can trust, and an --out that never loses last week's report.
+#[test]
+fn blind_scans_are_exit_4_and_reports_are_never_overwritten_silently() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sandbox = &org.planted.unusable_account;
+    // Nothing could be seen: not clean.
+    let blind = tmp.path().join("blind");
+    let output = scan(
+        org,
+        &blind,
+        &[
+            "--accounts",
+            sandbox,
+            "--regions",
+            "us-east-1",
+            "--fail-on-gaps",
+            "account",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("0 of 1 accounts scanned"), "{stderr}");
+    // The default is `account`; `never` keeps 0; `any` counts a single check's gap.
+    let output = scan_with(
+        org,
+        &tmp.path().join("default"),
+        &[
+            "--accounts",
+            sandbox,
+            "--regions",
+            "us-east-1",
+            "--fail-on-gaps",
+            "account",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(4));
+    let (data, _) = &org.planted.service_denied_account;
+    let any = scan(
+        org,
+        &tmp.path().join("any"),
+        &[
+            "--accounts",
+            data,
+            "--regions",
+            "us-east-1",
+            "--fail-on-gaps",
+            "any",
+        ],
+    );
+    assert_eq!(
+        any.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&any.stderr)
+    );
+    let account = scan(
+        org,
+        &tmp.path().join("account"),
+        &[
+            "--accounts",
+            data,
+            "--regions",
+            "us-east-1",
+            "--fail-on-gaps",
+            "account",
+        ],
+    );
+    assert_eq!(
+        account.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&account.stderr)
+    );
+
+    // A directory holding a report is refused unless --force.
+    let again = scan(
+        org,
+        &blind,
+        &["--accounts", sandbox, "--regions", "us-east-1"],
+    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already holds a report") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    let forced = scan(
+        org,
+        &blind,
+        &["--accounts", sandbox, "--regions", "us-east-1", "--force"],
+    );
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+}
+
+/// An explicit --profile wins over credentials in the environment; a missing profile is an
+/// error naming it.
+#[test]
+fn an_explicit_profile_wins_over_the_environment() {
+    let Fixture { org, .. } = fixture();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let credentials = tmp.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[demo]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            org.scanner.access_key_id, org.scanner.secret_access_key
+        ),
+    )
+    .expect("write");
+    let path = credentials.to_str().expect("utf-8");
+    let env = [
+        ("AWS_SHARED_CREDENTIALS_FILE", path),
+        // Someone else's key in the environment, which the default chain would pick first.
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "not-the-scanner"),
+    ];
+    let dev = &org.planted.console_user_without_mfa.0;
+    let out = tmp.path().join("profile");
+    let output = scan_with(
+        org,
+        &out,
+        &[
+            "--profile",
+            "demo",
+            "--accounts",
+            dev,
+            "--regions",
+            "us-east-1",
+        ],
+        &env,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        read_report(&out)
+            .run
+            .caller_arn
+            .is_some_and(|a| a.ends_with("user/orgsweep-scanner"))
+    );
+
+    let output = scan_with(
+        org,
+        &tmp.path().join("none"),
+        &["--profile", "no-such-profile"],
+        &env,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("profile 'no-such-profile'"), "{stderr}");
 }

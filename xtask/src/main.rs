@@ -17,7 +17,9 @@ tasks:
   test              everything CI runs: cargo fmt --check, clippy -D warnings, all tests
                     (the end-to-end tests start their own moto)
   emulator [--seed] start moto on a free loopback port and print its endpoint; with --seed,
-                    also seed the demo organization and print the scanner's credentials";
+                    also seed the demo organization and print the scanner's credentials
+  schema            regenerate report.schema.json from the model types
+  sync-policies     copy crates/aws/iam/*.json into the CloudFormation role templates";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("emulator") => emulator(&args[1..]),
+        Some("schema") => schema(),
+        Some("sync-policies") => sync_policies(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -110,4 +114,59 @@ fn test() -> Result<(), String> {
     let mut tests = cargo();
     tests.args(["test", "--workspace"]);
     run(tests)
+}
+
+fn schema() -> Result<(), String> {
+    let mut test = cargo();
+    test.env("ORGSWEEP_BLESS", "1").args([
+        "test",
+        "--quiet",
+        "-p",
+        "orgsweep-model",
+        "--test",
+        "schema",
+    ]);
+    run(test)
+}
+
+/// The role templates embed the policy files as JSON blocks (JSON is valid YAML); this
+/// replaces each block with the file's current text, indented under `PolicyDocument:`.
+fn sync_policies() -> Result<(), String> {
+    let root = workspace_root();
+    for (template, policy) in [
+        (
+            "deploy/cloudformation/scan-role.yaml",
+            "crates/aws/iam/orgsweep-scan-policy.json",
+        ),
+        (
+            "deploy/cloudformation/remediation-role.yaml",
+            "crates/aws/iam/orgsweep-remediation-policy.json",
+        ),
+    ] {
+        let read = |path: &str| {
+            std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
+        };
+        let text = read(template)?;
+        let policy = read(policy)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.trim() == "PolicyDocument:")
+            .ok_or_else(|| format!("{template}: no PolicyDocument"))?;
+        let indent = lines[start].len() - lines[start].trim_start().len() + 2;
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| !l.trim().is_empty() && l.len() - l.trim_start().len() < indent)
+            .map_or(lines.len(), |i| start + 1 + i);
+        let mut out: Vec<String> = lines[..=start].iter().map(|l| (*l).to_owned()).collect();
+        out.extend(policy.lines().map(|l| format!("{}{l}", " ".repeat(indent))));
+        out.extend(lines[end..].iter().map(|l| (*l).to_owned()));
+        std::fs::write(root.join(template), out.join("\n") + "\n")
+            .map_err(|e| format!("cannot write {template}: {e}"))?;
+        eprintln!(
+            "xtask: {template} carries {policy_path}",
+            policy_path = "its policy file"
+        );
+    }
+    Ok(())
 }

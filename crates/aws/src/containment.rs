@@ -232,7 +232,9 @@ impl AccountSession {
                     let snapshot = ec2
                         .create_snapshot()
                         .volume_id(volume)
-                        .description(format!("orgsweep evidence of {instance_id}"))
+                        // No spaces: moto's signature check (under IAM enforcement)
+                        // rejects form values with spaces; AWS accepts either.
+                        .description(format!("orgsweep-evidence-of-{instance_id}"))
                         .send()
                         .await
                         .map_err(|e| self.error("ec2:CreateSnapshot", e))?;

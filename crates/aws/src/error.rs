@@ -16,6 +16,16 @@ pub enum AwsError {
         operation: &'static str,
         message: String,
     },
+    #[error(
+        "the credentials belong to account {caller} ({caller_arn}), which is neither the \
+         organization's management account {management} nor a delegated administrator: \
+         run orgsweep with credentials of {management}"
+    )]
+    WrongAccount {
+        caller: String,
+        caller_arn: String,
+        management: String,
+    },
     #[error("cannot assume role {role_arn}: {message}")]
     AssumeRole { role_arn: String, message: String },
     #[error("{operation} failed: {code}: {message}")]
@@ -31,6 +41,25 @@ pub enum AwsError {
     },
 }
 
+/// Codes of transient failures: throttling and server-side errors, which a later attempt
+/// may not meet.
+const TRANSIENT_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
 impl AwsError {
     /// The AWS error code, for callers that treat some codes specially.
     pub fn code(&self) -> Option<&str> {
@@ -38,6 +67,29 @@ impl AwsError {
             AwsError::Service { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// Whether the failure is transient (throttling, a server error, a stalled or reset
+    /// connection) rather than a refusal or a configuration problem.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AwsError::Service { code, .. } => {
+                TRANSIENT_CODES.contains(&code.as_str()) || code.starts_with("HTTP 5")
+            }
+            AwsError::Unreachable { message, .. } => {
+                !(message.contains("Connection refused") || message.contains("dns error"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether AWS refused the caller's permission (as opposed to a failure).
+    pub fn is_access_denied(&self) -> bool {
+        self.code().is_some_and(|c| {
+            c.contains("AccessDenied")
+                || c == "UnauthorizedOperation"
+                || c == "HTTP 403 (access denied)"
+        })
     }
 }
 

@@ -13,12 +13,15 @@ mod org;
 mod session;
 
 pub use collect::{
-    ParseLocationError, ParseReportError, TrailLogLocation, parse_credential_report,
-    parse_log_file, parse_trail_event,
+    EventsRead, ParseLocationError, ParseReportError, TrailLogLocation, parse_credential_report,
+    parse_log_file, parse_trail_event, policy_document,
 };
 pub use containment::{Action, DENY_ALL_POLICY, Outcome, REVOKE_SESSIONS_POLICY};
 pub use counters::{Counters, CountersSnapshot};
 pub use error::{AwsError, error_chain};
 pub use limits::{LimitKey, Limits, Service};
-pub use org::{OrgAccount, Organization};
-pub use session::{AccountSession, DEFAULT_HOME_REGION, Session, SessionOptions};
+pub use org::{CallerRole, DiscoveryOptions, OrgAccount, Organization, region_in_partition};
+pub use session::{
+    AccountSession, Caller, DEFAULT_HOME_REGION, DEFAULT_MAX_ATTEMPTS, EventsChoice, EventsSource,
+    Session, SessionOptions,
+};

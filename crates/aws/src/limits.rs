@@ -9,6 +9,7 @@
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -16,7 +17,10 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 
 /// The services orgsweep calls, each with its own buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,10 +89,37 @@ impl Service {
 /// The key of one token bucket within a service: (account, region).
 pub type LimitKey = (String, String);
 
+/// The limiters' time: tokio's clock, so a test that pauses or advances tokio's time
+/// measures rates exactly instead of racing the machine's load.
+#[derive(Debug, Clone)]
+pub struct TokioClock {
+    start: tokio::time::Instant,
+}
+
+impl Default for TokioClock {
+    fn default() -> Self {
+        TokioClock {
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+type KeyedLimiter =
+    RateLimiter<LimitKey, DefaultKeyedStateStore<LimitKey>, TokioClock, NoOpMiddleware<Duration>>;
+
 /// One keyed limiter per service, indexed by the service's discriminant. Buckets are
 /// created on first use of a key.
 pub struct Limits {
-    limiters: [DefaultKeyedRateLimiter<LimitKey>; Service::ALL.len()],
+    limiters: [KeyedLimiter; Service::ALL.len()],
+    clock: TokioClock,
 }
 
 impl fmt::Debug for Limits {
@@ -106,22 +137,38 @@ impl Default for Limits {
 impl Limits {
     /// Builds limiters with `quota(service)` = (per second, burst); zeros are raised to one.
     pub fn new(quota: impl Fn(Service) -> (u32, u32)) -> Self {
+        let clock = TokioClock::default();
         let limiters = Service::ALL.map(|service| {
             let (rate, burst) = quota(service);
             let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
             let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+            RateLimiter::new(
+                Quota::per_second(rate).allow_burst(burst),
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            )
         });
-        Limits { limiters }
+        Limits { limiters, clock }
     }
 
-    fn limiter(&self, service: Service) -> &DefaultKeyedRateLimiter<LimitKey> {
+    fn limiter(&self, service: Service) -> &KeyedLimiter {
         &self.limiters[service as usize]
     }
 
     /// Waits until the bucket of (service, account, region) has a token.
     pub async fn acquire(&self, service: Service, key: &LimitKey) {
-        self.limiter(service).until_key_ready(key).await;
+        let limiter = self.limiter(service);
+        while let Err(not_until) = limiter.check_key(key) {
+            tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
+        }
+    }
+
+    /// Forgets buckets that are full again (as good as new), so memory follows the keys in
+    /// use rather than every account and region ever scanned.
+    pub fn forget_idle(&self) {
+        for limiter in &self.limiters {
+            limiter.retain_recent();
+        }
     }
 }
 
@@ -195,7 +242,7 @@ impl HttpConnector for RateLimitedConnector {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
+    use tokio::time::Instant;
 
     use super::*;
 
@@ -206,28 +253,26 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    /// On tokio's paused clock: time only moves when every task waits, so the measured
+    /// spacing is the limiter's own, whatever the machine's load.
+    #[tokio::test(start_paused = true)]
     async fn a_key_never_exceeds_its_rate_and_keys_are_independent() {
         let limits = Limits::new(|_| (10, 1));
         let a: LimitKey = ("111111111111".into(), "us-east-1".into());
         let b: LimitKey = ("222222222222".into(), "us-east-1".into());
         let start = Instant::now();
+        let mut times = Vec::new();
         for _ in 0..6 {
             limits.acquire(Service::Ec2, &a).await;
+            times.push(start.elapsed());
         }
-        // One token at once, then one every 100 ms: five waits.
-        assert!(
-            start.elapsed() >= Duration::from_millis(450),
-            "{:?}",
-            start.elapsed()
-        );
+        // One token at once, then one every 100 ms exactly.
+        let expected: Vec<Duration> = (0..6).map(|i| Duration::from_millis(100 * i)).collect();
+        assert_eq!(times, expected);
 
         let start = Instant::now();
         limits.acquire(Service::Ec2, &b).await;
         limits.acquire(Service::Iam, &a).await;
-        assert!(
-            start.elapsed() < Duration::from_millis(50),
-            "other keys waited"
-        );
+        assert_eq!(start.elapsed(), Duration::ZERO, "other keys waited");
     }
 }

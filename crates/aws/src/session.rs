@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
@@ -21,6 +22,7 @@ use aws_credential_types::provider::{
 };
 use aws_sdk_iam::config::retry::RetryPartition;
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_async::time::SharedTimeSource;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
@@ -46,7 +48,9 @@ pub struct SessionOptions {
     pub endpoint_url: Option<String>,
     pub role_name: String,
     pub external_id: Option<String>,
-    /// Attempts per call, the first included.
+    /// Attempts per call, the first included. Throttling and server errors are retried with
+    /// the SDK's exponential backoff and adaptive client-side rate (per retry partition, so
+    /// one throttled account-region slows down alone); enough attempts ride out a burst.
     pub max_attempts: u32,
     /// How far back management events are read.
     pub window_days: u32,
@@ -56,10 +60,16 @@ pub struct SessionOptions {
     pub credentials: Option<Credentials>,
     /// Replaces the HTTPS client under the limiters (tests: a mock transport).
     pub http_client: Option<SharedHttpClient>,
-    /// Read management events from a trail's log files here instead of LookupEvents.
-    pub cloudtrail_s3: Option<crate::TrailLogLocation>,
+    /// Where management events come from.
+    pub events: EventsChoice,
     /// Added to every service client (tests: `aws-smithy-mocks`' response interceptor).
     pub interceptors: Vec<SharedInterceptor>,
+    /// The caller's identity when already known (tests and embedding): skips
+    /// `sts:GetCallerIdentity` at connect.
+    pub caller: Option<Caller>,
+    /// Replaces the system clock for signing and credential expiry (tests: the simulator's
+    /// accelerated clock, so a scan outlives its credentials in seconds).
+    pub time_source: Option<SharedTimeSource>,
 }
 
 impl Default for SessionOptions {
@@ -69,15 +79,86 @@ impl Default for SessionOptions {
             endpoint_url: None,
             role_name: "OrganizationAccountAccessRole".to_owned(),
             external_id: None,
-            max_attempts: 3,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
             window_days: 7,
             operation_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
             credentials: None,
-            cloudtrail_s3: None,
+            events: EventsChoice::Auto,
             http_client: None,
             interceptors: Vec::new(),
+            time_source: None,
+            caller: None,
         }
+    }
+}
+
+/// Attempts per call by default: with the SDK's backoff (1 s doubling, capped at 20 s) eight
+/// attempts wait out about a minute of throttling or server errors before a scope is given
+/// up as a coverage gap.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// Where management events are read from (`--events`, `--cloudtrail-s3`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EventsChoice {
+    /// The organization trail's log files when the management account has one whose
+    /// bucket the caller can read (one source for every account, and no LookupEvents limit
+    /// of 2 calls per second per account-region); LookupEvents otherwise.
+    #[default]
+    Auto,
+    /// cloudtrail:LookupEvents in every account and region.
+    Lookup,
+    /// A trail's log files at this location.
+    S3(crate::TrailLogLocation),
+}
+
+/// The source a scan settled on, with why, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsSource {
+    /// `None`: cloudtrail:LookupEvents.
+    pub location: Option<crate::TrailLogLocation>,
+    /// One line for the report: the source and how it was chosen.
+    pub description: String,
+}
+
+/// Who is running the scan, from `sts:GetCallerIdentity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub arn: String,
+    pub account_id: String,
+    /// The partition of the caller's ARN (`aws`, `aws-us-gov`, `aws-cn`): every ARN orgsweep
+    /// builds uses it.
+    pub partition: String,
+}
+
+impl Caller {
+    /// Parses a caller ARN; `account` overrides the account of the ARN.
+    pub fn from_arn(arn: &str, account: Option<&str>) -> Option<Caller> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition)) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        let account_id = account
+            .map(str::to_owned)
+            .or_else(|| arn.split(':').nth(4).map(str::to_owned))?;
+        Some(Caller {
+            arn: arn.to_owned(),
+            account_id,
+            partition: partition.to_owned(),
+        })
+    }
+
+    /// The IAM user or role the caller acts as: `user/<name>` for a user, `role/<name>`
+    /// for an assumed role's session (`assumed-role/<role>/<session>`).
+    pub fn principal(&self) -> Option<(&'static str, &str)> {
+        let resource = self.arn.splitn(6, ':').nth(5)?;
+        if let Some(rest) = resource.strip_prefix("user/") {
+            return Some(("user", rest.rsplit('/').next().unwrap_or(rest)));
+        }
+        if let Some(rest) = resource.strip_prefix("assumed-role/") {
+            return Some(("role", rest.split('/').next().unwrap_or(rest)));
+        }
+        None
     }
 }
 
@@ -91,6 +172,9 @@ pub(crate) struct Shared {
     pub(crate) base: SdkConfig,
     /// The endpoint calls go to, for error messages.
     pub(crate) endpoint: String,
+    pub(crate) caller: Caller,
+    /// The events source once settled (see [`Session::settle_events_source`]).
+    pub(crate) events: std::sync::OnceLock<Option<crate::TrailLogLocation>>,
 }
 
 /// The scan's connection to AWS.
@@ -108,16 +192,25 @@ fn shared_http_client() -> SharedHttpClient {
 }
 
 impl Session {
-    /// Loads the standard credential chain and checks, before anything long starts, that
-    /// credentials exist. Reachability is proven by the first real call (see
-    /// [`Session::organization`]).
+    /// Loads the credential chain and learns who the caller is (`sts:GetCallerIdentity`)
+    /// before anything long starts: no credentials, wrong credentials and an unreachable
+    /// endpoint all fail here, within seconds, with the identity and what to check.
     pub async fn connect(options: SessionOptions, limits: Limits) -> Result<Session, AwsError> {
         let http = options
             .http_client
             .clone()
             .unwrap_or_else(shared_http_client);
         let limits = Arc::new(limits);
-        let region = RegionProviderChain::default_provider()
+        let mut region_chain = RegionProviderChain::default_provider();
+        if let Some(profile) = &options.profile {
+            region_chain = RegionProviderChain::first_try(
+                aws_config::profile::ProfileFileRegionProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            )
+            .or_else(region_chain);
+        }
+        let region = region_chain
             .or_else(Region::from_static(DEFAULT_HOME_REGION))
             .region()
             .await;
@@ -131,22 +224,35 @@ impl Session {
                 "caller",
                 GLOBAL,
             ))
-            .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts))
+            .retry_config(
+                RetryConfig::adaptive()
+                    .with_max_attempts(options.max_attempts)
+                    .with_max_backoff(Duration::from_secs(20)),
+            )
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
+                    .read_timeout(options.attempt_timeout)
                     .operation_timeout(options.operation_timeout)
                     .operation_attempt_timeout(options.attempt_timeout)
                     .build(),
             );
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
+        if let Some(time_source) = &options.time_source {
+            loader = loader.time_source(time_source.clone());
         }
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
         if let Some(credentials) = &options.credentials {
             loader = loader.credentials_provider(credentials.clone());
+        } else if let Some(profile) = &options.profile {
+            // An explicit profile wins over credentials in the environment: the default
+            // chain would read AWS_ACCESS_KEY_ID first and scan another organization.
+            loader = loader.profile_name(profile).credentials_provider(
+                ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
         }
         let base = loader.load().await;
         let endpoint = base
@@ -156,19 +262,12 @@ impl Session {
         let provider = base.credentials_provider().ok_or_else(|| {
             AwsError::Credentials("no credentials provider is configured".to_owned())
         })?;
-        if let Err(err) = provider.provide_credentials().await {
-            let found = match &err {
-                CredentialsError::CredentialsNotLoaded(_) => "none found in the standard chain \
-                    (environment, profile, SSO, web identity, container, instance metadata)"
-                    .to_owned(),
-                other => error_chain(other),
-            };
-            return Err(AwsError::Credentials(format!(
-                "{found}; set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login"
-            )));
-        }
+        let credentials = match provider.provide_credentials().await {
+            Ok(credentials) => credentials,
+            Err(err) => return Err(credentials_error(&options, &err)),
+        };
 
-        Ok(Session {
+        let mut session = Session {
             shared: Arc::new(Shared {
                 http,
                 limits,
@@ -176,8 +275,106 @@ impl Session {
                 options,
                 base,
                 endpoint,
+                caller: Caller {
+                    arn: String::new(),
+                    account_id: String::new(),
+                    partition: "aws".to_owned(),
+                },
+                events: std::sync::OnceLock::new(),
             }),
+        };
+        let caller = match session.shared.options.caller.clone() {
+            Some(caller) => caller,
+            None => session.identify(credentials.access_key_id()).await?,
+        };
+        if let Some(shared) = Arc::get_mut(&mut session.shared) {
+            shared.caller = caller;
+        }
+        Ok(session)
+    }
+
+    /// `sts:GetCallerIdentity`, failing fast (two attempts) only when the endpoint cannot be
+    /// reached at all; throttling and server errors get the full retry policy.
+    async fn identify(&self, access_key_id: &str) -> Result<Caller, AwsError> {
+        let probe = self.own("caller");
+        let sts = probe.sts(None);
+        let fast = sts
+            .get_caller_identity()
+            .customize()
+            .config_override(
+                aws_sdk_sts::config::Builder::default()
+                    .retry_config(RetryConfig::standard().with_max_attempts(2)),
+            )
+            .send()
+            .await;
+        let answer = match fast {
+            Ok(answer) => Ok(answer),
+            Err(err) => {
+                let first = probe.error("sts:GetCallerIdentity", err);
+                match first {
+                    AwsError::Unreachable { .. } | AwsError::Service { .. } => {
+                        if first.is_retryable() {
+                            sts.get_caller_identity()
+                                .send()
+                                .await
+                                .map_err(|e| probe.error("sts:GetCallerIdentity", e))
+                        } else {
+                            Err(first)
+                        }
+                    }
+                    other => Err(other),
+                }
+            }
+        };
+        let answer = answer.map_err(|err| match err {
+            AwsError::Service { code, message, .. } => AwsError::Credentials(format!(
+                "AWS refused access key {access_key_id} ({code}: {message}); check that the \
+                 key is active and belongs to the organization's management account, and \
+                 that its secret and session token are current"
+            )),
+            other => other,
+        })?;
+        let arn = answer.arn().unwrap_or_default();
+        Caller::from_arn(arn, answer.account()).ok_or_else(|| AwsError::Other {
+            operation: "sts:GetCallerIdentity",
+            message: format!("unexpected caller ARN '{arn}'"),
         })
+    }
+
+    /// Who is running the scan.
+    pub fn caller(&self) -> &Caller {
+        &self.shared.caller
+    }
+
+    /// Settles where management events come from, once per scan (see [`EventsChoice`]).
+    pub async fn settle_events_source(&self) -> EventsSource {
+        let source = match &self.shared.options.events {
+            EventsChoice::Lookup => EventsSource {
+                location: None,
+                description: "cloudtrail:LookupEvents (--events lookup)".to_owned(),
+            },
+            EventsChoice::S3(location) => EventsSource {
+                location: Some(location.clone()),
+                description: format!("{location} (--cloudtrail-s3)"),
+            },
+            EventsChoice::Auto => {
+                let own = self.own(&self.shared.caller.account_id);
+                match own.readable_organization_trail().await {
+                    Ok((trail, location)) => EventsSource {
+                        description: format!(
+                            "{location}, the log files of organization trail {trail}"
+                        ),
+                        location: Some(location),
+                    },
+                    Err(why) => EventsSource {
+                        location: None,
+                        description: format!("cloudtrail:LookupEvents ({why})"),
+                    },
+                }
+            }
+        };
+        let _ = self.shared.events.set(source.location.clone());
+        source
     }
 
     pub fn counters(&self) -> &Counters {
@@ -185,19 +382,13 @@ impl Session {
     }
 
     /// Who is acting, for the remediation audit log.
-    pub async fn caller_arn(&self) -> Result<String, AwsError> {
-        let caller = self.management("caller");
-        let identity = caller
-            .sts(None)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| caller.error("sts:GetCallerIdentity", e))?;
-        Ok(identity.arn().unwrap_or("unknown").to_owned())
+    pub fn caller_arn(&self) -> &str {
+        &self.shared.caller.arn
     }
 
-    /// The session of the management account, with the caller's own credentials.
-    pub fn management(&self, account_id: &str) -> AccountSession {
+    /// The session of the caller's own account (the management account, or a delegated
+    /// administrator's), with the caller's credentials.
+    pub fn own(&self, account_id: &str) -> AccountSession {
         AccountSession {
             account_id: account_id.to_owned(),
             config: self.shared.base.clone(),
@@ -206,12 +397,32 @@ impl Session {
         }
     }
 
-    /// The session of a member account through `sts:AssumeRole`, with a refreshing provider
-    /// and the account's own identity cache. The role is assumed once here, so an account
-    /// whose role cannot be assumed fails as a whole with a clear reason, before any check.
+    /// The ARN of `role` in `account_id`, in the caller's partition.
+    pub fn role_arn(&self, account_id: &str, role: &str) -> String {
+        format!(
+            "arn:{}:iam::{account_id}:role/{role}",
+            self.shared.caller.partition
+        )
+    }
+
+    /// The session of a member account through `sts:AssumeRole`, with the account's own
+    /// identity cache. The role is assumed once here, so an account whose role cannot be
+    /// assumed fails as a whole with a clear reason before any check; those first
+    /// credentials are then the ones the account's clients use, and the provider assumes
+    /// again only when the cache refreshes them shortly before they expire.
     pub async fn member(&self, account_id: &str) -> Result<AccountSession, AwsError> {
+        let role = self.shared.options.role_name.clone();
+        self.member_with_role(account_id, &role).await
+    }
+
+    /// [`Session::member`] with another role (containment's remediation role).
+    pub async fn member_with_role(
+        &self,
+        account_id: &str,
+        role: &str,
+    ) -> Result<AccountSession, AwsError> {
         let options = &self.shared.options;
-        let role_arn = format!("arn:aws:iam::{account_id}:role/{}", options.role_name);
+        let role_arn = self.role_arn(account_id, role);
         let mut builder = AssumeRoleProvider::builder(role_arn.clone())
             .session_name("orgsweep")
             .configure(&self.shared.base);
@@ -222,16 +433,23 @@ impl Session {
             inner: builder.build().await,
             counters: self.shared.counters.clone(),
         };
-        if let Err(err) = provider.provide_credentials().await {
-            // The provider wraps the STS error; unwrapped, it says what AWS answered.
-            let message = std::error::Error::source(&err)
-                .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
-                .map_or_else(
-                    || error_chain(&err),
-                    |e| from_sdk("sts:AssumeRole", &self.shared.endpoint, e).to_string(),
-                );
-            return Err(AwsError::AssumeRole { role_arn, message });
-        }
+        let first = match provider.provide_credentials().await {
+            Ok(credentials) => credentials,
+            Err(err) => {
+                // The provider wraps the STS error; unwrapped, it says what AWS answered.
+                let message = std::error::Error::source(&err)
+                    .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
+                    .map_or_else(
+                        || error_chain(&err),
+                        |e| from_sdk("sts:AssumeRole", &self.shared.endpoint, e).to_string(),
+                    );
+                return Err(AwsError::AssumeRole { role_arn, message });
+            }
+        };
+        let provider = FirstThenRefresh {
+            first: std::sync::Mutex::new(Some(first)),
+            inner: provider,
+        };
         let config = self
             .shared
             .base
@@ -245,6 +463,51 @@ impl Session {
             shared: self.shared.clone(),
             role_arn: Some(role_arn),
         })
+    }
+}
+
+/// Turns a failure of the credential chain into a message that leads with what to do.
+fn credentials_error(options: &SessionOptions, err: &CredentialsError) -> AwsError {
+    if let Some(profile) = &options.profile {
+        return AwsError::Credentials(format!(
+            "profile '{profile}' gives no credentials ({}); check that it exists in \
+             ~/.aws/config or ~/.aws/credentials (aws configure list-profiles)",
+            error_chain(err)
+        ));
+    }
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) => AwsError::Credentials(
+            "none found; set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, or run aws sso login (searched: environment, profile, SSO, \
+             web identity, container, instance metadata)"
+                .to_owned(),
+        ),
+        other => AwsError::Credentials(format!(
+            "{}; set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, or run aws sso login",
+            error_chain(other)
+        )),
+    }
+}
+
+/// Hands out the credentials of the probing `AssumeRole` once, then assumes again on each
+/// refresh: the first credentials are not thrown away.
+#[derive(Debug)]
+struct FirstThenRefresh {
+    first: std::sync::Mutex<Option<Credentials>>,
+    inner: CountingProvider,
+}
+
+impl ProvideCredentials for FirstThenRefresh {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let first = self.first.lock().ok().and_then(|mut f| f.take());
+        match first {
+            Some(credentials) => future::ProvideCredentials::ready(Ok(credentials)),
+            None => self.inner.provide_credentials(),
+        }
     }
 }
 
@@ -320,7 +583,28 @@ impl AccountSession {
     client!(sts, aws_sdk_sts, Service::Sts);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);
-    client!(organizations, aws_sdk_organizations, Service::Organizations);
+
+    /// An Organizations client whose calls of `api` share one bucket: AWS throttles
+    /// Organizations per API, so ListAccountsForParent does not wait for ListTagsForResource.
+    pub(crate) fn organizations_api(&self, api: &str) -> aws_sdk_organizations::Client {
+        let mut builder = aws_sdk_organizations::config::Builder::from(&self.config)
+            .http_client(RateLimitedClient::shared(
+                self.shared.http.clone(),
+                self.shared.limits.clone(),
+                Service::Organizations,
+                &self.account_id,
+                api,
+            ))
+            .retry_partition(RetryPartition::new(format!(
+                "organizations-{}-{api}",
+                self.account_id
+            )))
+            .interceptor(CountingInterceptor(self.shared.counters.clone()));
+        for interceptor in &self.shared.options.interceptors {
+            builder.push_interceptor(interceptor.clone());
+        }
+        aws_sdk_organizations::Client::from_conf(builder.build())
+    }
 
     /// The caller's own session (for the trail log bucket, which lives wherever the
     /// organization keeps its logs).
@@ -330,6 +614,17 @@ impl AccountSession {
             config: self.shared.base.clone(),
             shared: self.shared.clone(),
             role_arn: None,
+        }
+    }
+
+    /// The trail log location events are read from, `None` for LookupEvents.
+    pub(crate) fn events_source(&self) -> Option<crate::TrailLogLocation> {
+        match self.shared.events.get() {
+            Some(settled) => settled.clone(),
+            None => match &self.shared.options.events {
+                EventsChoice::S3(location) => Some(location.clone()),
+                _ => None,
+            },
         }
     }
 

@@ -25,7 +25,7 @@ use aws_sdk_ec2::types::{
 };
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
-use orgsweep_aws::{Limits, Session, SessionOptions};
+use orgsweep_aws::{Caller, Limits, Session, SessionOptions};
 use orgsweep_demo::emulator::Emulator;
 use orgsweep_model::facts::{ConfigRecorder, Ec2Resource, PUBLIC, ResourceKind};
 
@@ -49,6 +49,7 @@ fn credentials() -> Credentials {
 async fn session(options: SessionOptions) -> Session {
     let options = SessionOptions {
         credentials: Some(credentials()),
+        caller: Caller::from_arn(&format!("arn:aws:iam::{ACCOUNT}:user/tester"), None),
         ..options
     };
     Session::connect(options, Limits::default())
@@ -425,7 +426,7 @@ async fn every_kind_and_the_recorders_against_moto() {
         ..SessionOptions::default()
     })
     .await;
-    let account = session.management(ACCOUNT);
+    let account = session.own(ACCOUNT);
     let mut found = Vec::new();
     for kind in ResourceKind::ALL {
         let resources = account
@@ -476,7 +477,9 @@ async fn every_kind_and_the_recorders_against_moto() {
     );
     assert_eq!(
         find(images, &seeded.image_to_foreign_org).shared_with,
-        [FOREIGN_ORG_MANAGER]
+        [format!(
+            "arn:aws:organizations::{FOREIGN_ORG_MANAGER}:organization/o-foreign123"
+        )]
     );
 
     let key_pair = find(of(ResourceKind::KeyPair), &seeded.key_pair);
@@ -696,7 +699,7 @@ mod mocked {
         for rule in &rules {
             interceptor = interceptor.with_rule(rule);
         }
-        let account = mocked(interceptor).await.management(ACCOUNT);
+        let account = mocked(interceptor).await.own(ACCOUNT);
         let mut listed = Vec::new();
         for kind in ResourceKind::ALL {
             if matches!(kind, ResourceKind::KeyPair | ResourceKind::Address) {
@@ -802,7 +805,7 @@ mod mocked {
             .with_rule(&images)
             .with_rule(&mine_attribute)
             .with_rule(&odd_attribute);
-        let account = mocked(interceptor).await.management(ACCOUNT);
+        let account = mocked(interceptor).await.own(ACCOUNT);
 
         let listed = account
             .ec2_resources(ResourceKind::Snapshot, REGION)
@@ -825,7 +828,13 @@ mod mocked {
         assert_eq!(mine.state.as_deref(), Some("available"));
         assert_eq!(
             mine.shared_with,
-            [FOREIGN_ORG_MANAGER, "not-an-arn", PUBLIC]
+            [
+                format!(
+                    "arn:aws:organizations::{FOREIGN_ORG_MANAGER}:ou/o-foreign123/ou-ab12-cdef3456"
+                ),
+                "not-an-arn".to_owned(),
+                PUBLIC.to_owned()
+            ]
         );
         assert_eq!(listed[1].created_at, None, "an unparsable date is unknown");
         assert!(listed[1].shared_with.is_empty());
@@ -864,7 +873,7 @@ mod mocked {
             .rule_mode(RuleMode::MatchAny)
             .with_rule(&keys)
             .with_rule(&addresses);
-        let account = mocked(interceptor).await.management(ACCOUNT);
+        let account = mocked(interceptor).await.own(ACCOUNT);
         let listed = account
             .ec2_resources(ResourceKind::KeyPair, REGION)
             .await
@@ -913,7 +922,7 @@ mod mocked {
             .rule_mode(RuleMode::MatchAny)
             .with_rule(&recorders)
             .with_rule(&status);
-        let account = mocked(interceptor).await.management(ACCOUNT);
+        let account = mocked(interceptor).await.own(ACCOUNT);
         let listed = account.config_recorders(REGION).await.expect("recorders");
         assert_eq!(
             listed,

@@ -42,6 +42,13 @@ pub struct AllowRule {
 }
 
 impl AllowRule {
+    /// Whether the rule names an account or resource ids (not just tags, a region or a
+    /// type): only such rules may silence the checks for mining, unexpected regions and
+    /// sharing, because tags are written by whoever launched the resource.
+    pub fn is_anchored(&self) -> bool {
+        self.account.is_some() || self.id.as_ref().is_some_and(|p| p.as_str() != "*")
+    }
+
     pub fn matches(&self, r: &ResourceRef<'_>) -> bool {
         let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
         eq(&self.account, r.account)
@@ -120,6 +127,20 @@ impl Known {
         })
     }
 
+    /// [`Known::knows_view`] by anchored rules only (see [`AllowRule::is_anchored`]).
+    pub fn knows_view_anchored(&self, account: &str, region: &str, r: &ResourceView<'_>) -> bool {
+        let resource = ResourceRef {
+            account,
+            region,
+            resource_type: r.resource_type,
+            id: r.id,
+            tags: r.tags,
+        };
+        self.resources
+            .iter()
+            .any(|rule| rule.is_anchored() && rule.matches(&resource))
+    }
+
     /// Whether there is a reference to call resources unknown against: a baseline, or at
     /// least one allow rule. Known principals alone say nothing about resources.
     pub fn covers_resources(&self) -> bool {
@@ -177,6 +198,23 @@ mod tests {
             ..AllowRule::default()
         };
         assert!(key_only.matches(&r("ap-south-1", "ec2_vpc", "vpc-1", &platform)));
+
+        assert!(rule.is_anchored(), "an id glob anchors");
+        assert!(!by_tag.is_anchored(), "tags alone never anchor");
+        assert!(
+            !AllowRule {
+                id: Some(glob::Pattern::new("*").expect("glob")),
+                ..AllowRule::default()
+            }
+            .is_anchored()
+        );
+        assert!(
+            AllowRule {
+                account: Some("111111111111".into()),
+                ..AllowRule::default()
+            }
+            .is_anchored()
+        );
 
         let mut known = Known::default();
         assert!(!known.covers_resources());

@@ -13,8 +13,8 @@ mod known;
 use std::collections::BTreeSet;
 
 use orgsweep_model::facts::{
-    AccountSummary, AlternateContacts, ConfigRecorder, CredentialReport, Ec2Instance, Facts,
-    IamAuthorizationDetails, ResourceView, Source, Trail, TrailEvent,
+    AccessKey, AccountSummary, AlternateContacts, ConfigRecorder, CredentialReport, Ec2Instance,
+    Facts, IamAuthorizationDetails, ResourceView, Source, Trail, TrailEvent,
 };
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
@@ -59,6 +59,9 @@ pub struct Settings {
     pub trusted_accounts: BTreeSet<String>,
     /// Every account id of the organization, filled in by the engine after discovery.
     pub organization_accounts: BTreeSet<String>,
+    /// The organization's id (`o-…`), filled in by the engine: sharing with an ARN of this
+    /// organization (or one of its OUs) stays inside it.
+    pub organization_id: Option<String>,
     /// The e-mail domains the organization's root addresses belong to; empty when not set.
     pub email_domains: Vec<String>,
     /// The role orgsweep assumes in member accounts; never reported as unknown.
@@ -77,6 +80,7 @@ impl Default for Settings {
             unused_days: 90,
             trusted_accounts: BTreeSet::new(),
             organization_accounts: BTreeSet::new(),
+            organization_id: None,
             email_domains: Vec::new(),
             scan_role_name: "OrganizationAccountAccessRole".to_owned(),
             known: None,
@@ -111,6 +115,13 @@ impl<'a> Context<'a> {
             .iam_authorization_details
             .as_ref()
             .ok_or(CheckError::MissingSource(Source::IamAuthorizationDetails))
+    }
+
+    pub fn access_keys(&self) -> Result<&'a [AccessKey], CheckError> {
+        self.facts
+            .access_keys
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::AccessKeys))
     }
 
     pub fn credential_report(&self) -> Result<&'a CredentialReport, CheckError> {
@@ -149,6 +160,16 @@ impl<'a> Context<'a> {
             .known
             .as_ref()
             .is_some_and(|k| k.knows_view(self.account_id, self.region, r))
+    }
+
+    /// [`Context::knows_resource`] by a rule anchored on the account or the resource id.
+    /// Tags are written by whoever launched the resource, so a tag-only rule must not
+    /// silence the checks an attacker would most like to silence.
+    pub fn knows_resource_anchored(&self, r: &ResourceView<'_>) -> bool {
+        self.settings
+            .known
+            .as_ref()
+            .is_some_and(|k| k.knows_view_anchored(self.account_id, self.region, r))
     }
 
     pub fn trails(&self) -> Result<&'a [Trail], CheckError> {
@@ -280,6 +301,9 @@ pub fn run(check: &dyn Check, ctx: &Context<'_>) -> Result<Vec<Finding>, CheckEr
                 d.remediation
             },
             change: None,
+            muted: false,
+            mute_reason: None,
+            scanner_identity: false,
         })
         .collect())
 }
@@ -289,14 +313,38 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
     CATALOGUE.iter().copied().find(|c| c.meta().id == id)
 }
 
-/// Formats a time for evidence and details (RFC 3339, UTC).
+/// Formats a time for evidence and details: RFC 3339 in UTC, to the second (a reader needs
+/// no nanoseconds, and `2026-11-26T10:29:41Z` is what every other tool prints).
 pub(crate) fn rfc3339(when: Option<OffsetDateTime>) -> Value {
     when.and_then(|t| {
         t.to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .ok()?
             .format(&time::format_description::well_known::Rfc3339)
             .ok()
     })
     .map_or(Value::Null, Value::String)
+}
+
+/// A resource type as people say it: `ec2_instance` → "EC2 instance".
+pub fn resource_label(resource_type: &str) -> String {
+    let mut words = resource_type.split('_');
+    let Some(service) = words.next() else {
+        return resource_type.to_owned();
+    };
+    let service = match service {
+        "ec2" | "iam" | "s3" | "rds" | "ecs" | "eks" | "ami" => service.to_ascii_uppercase(),
+        "sagemaker" => "SageMaker".to_owned(),
+        "lambda" => "Lambda".to_owned(),
+        "lightsail" => "Lightsail".to_owned(),
+        other => other.to_owned(),
+    };
+    let rest: Vec<&str> = words.collect();
+    if rest.is_empty() {
+        service
+    } else {
+        format!("{service} {}", rest.join(" "))
+    }
 }
 
 #[cfg(test)]
@@ -334,5 +382,21 @@ mod tests {
         }
         assert!(find("iam.quarantine_policy_attached").is_some());
         assert!(find("no.such_check").is_none());
+    }
+
+    #[test]
+    fn labels_and_times_read_like_prose() {
+        assert_eq!(resource_label("ec2_instance"), "EC2 instance");
+        assert_eq!(
+            resource_label("ec2_spot_instance_request"),
+            "EC2 spot instance request"
+        );
+        assert_eq!(resource_label("iam_user"), "IAM user");
+        assert_eq!(resource_label("principal"), "principal");
+        let t = time::macros::datetime!(2026-11-26 10:29:41.123456789 UTC);
+        assert_eq!(
+            rfc3339(Some(t)),
+            Value::String("2026-11-26T10:29:41Z".into())
+        );
     }
 }

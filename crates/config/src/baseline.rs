@@ -36,6 +36,8 @@ struct BaselineFile {
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     pub known: Known,
+    /// A digest of the file: a resumed scan or merged shards must have used the same one.
+    pub digest: String,
 }
 
 impl Baseline {
@@ -82,7 +84,10 @@ impl Baseline {
                     })?;
             }
         }
-        Ok(Baseline { known })
+        Ok(Baseline {
+            known,
+            digest: crate::digest(&text),
+        })
     }
 }
 

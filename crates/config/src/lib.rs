@@ -12,6 +12,8 @@ pub use settings::ConfigFile;
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
@@ -47,6 +49,25 @@ fn read(path: &Path) -> Result<String, ConfigError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// A region name as AWS spells them (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`):
+/// checked before connecting so a typo fails at once, naming where it is.
+pub fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// A short digest of a file's text, so two runs can tell whether they used the same one.
+fn digest(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
+    hash[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A 12-digit AWS account id.

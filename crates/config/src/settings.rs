@@ -6,14 +6,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::rules::RuleSpec;
-use crate::{ConfigError, is_account_id, line_of, parse, read};
+use crate::{ConfigError, is_account_id, is_region_name, line_of, parse, read};
 
 /// `orgsweep.toml`. Every key is optional; command-line flags win over it.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    pub expected_regions: Option<Vec<String>>,
-    pub regions: Option<Vec<String>>,
+    pub expected_regions: Option<Vec<Spanned<String>>>,
+    pub regions: Option<Vec<Spanned<String>>>,
     pub window_days: Option<Spanned<u32>>,
     pub role_name: Option<String>,
     pub rotation_days: Option<Spanned<u32>>,
@@ -74,6 +74,23 @@ impl ConfigFile {
                 ));
             }
         }
+        for (key, list) in [
+            ("regions", &self.regions),
+            ("expected_regions", &self.expected_regions),
+        ] {
+            for region in list.iter().flatten() {
+                let name = region.get_ref();
+                let all = key == "regions" && name == "all";
+                if !all && !is_region_name(name) {
+                    return Err(self.invalid(
+                        region.span(),
+                        format!(
+                            "{key}: '{name}' is not a region name (expected names like us-east-1)"
+                        ),
+                    ));
+                }
+            }
+        }
         for account in &self.trusted_accounts {
             if !is_account_id(account.get_ref()) {
                 return Err(self.invalid(
@@ -123,6 +140,42 @@ impl ConfigFile {
         Ok(Some(known))
     }
 
+    /// The `regions` list of the file, if set.
+    pub fn regions(&self) -> Option<Vec<String>> {
+        self.regions
+            .as_ref()
+            .map(|r| r.iter().map(|s| s.get_ref().clone()).collect())
+    }
+
+    /// Where in the file `key` (`regions` or `expected_regions`) names `region`: for
+    /// errors found after the file was read (a region the partition does not have).
+    pub fn region_error(&self, key: &str, region: &str, message: String) -> Option<ConfigError> {
+        let list = match key {
+            "regions" => &self.regions,
+            "expected_regions" => &self.expected_regions,
+            _ => return None,
+        };
+        let span = list
+            .iter()
+            .flatten()
+            .find(|r| r.get_ref() == region)?
+            .span();
+        Some(self.invalid(span, format!("{key}: {message}")))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A digest of the file's text (`none` without a file), for the scan's scope.
+    pub fn digest(&self) -> String {
+        if self.path.as_os_str().is_empty() {
+            "none".to_owned()
+        } else {
+            crate::digest(&self.text)
+        }
+    }
+
     pub fn window_days(&self) -> Option<u32> {
         self.window_days.as_ref().map(|v| *v.get_ref())
     }
@@ -139,7 +192,7 @@ impl ConfigFile {
             settings.unused_days = *days.get_ref();
         }
         if let Some(regions) = &self.expected_regions {
-            settings.expected_regions.clone_from(regions);
+            settings.expected_regions = regions.iter().map(|r| r.get_ref().clone()).collect();
         }
         if let Some(role) = &self.role_name {
             settings.scan_role_name.clone_from(role);
@@ -236,6 +289,16 @@ mod tests {
                 "[[allow]]\nkind = \"ec2_instance\"\n",
                 2,
                 "unknown field `kind`",
+            ),
+            (
+                "window_days = 7\nregions = [\n  \"us-east-1\",\n  \"us-eats-1x\",\n]\n",
+                4,
+                "regions: 'us-eats-1x' is not a region name",
+            ),
+            (
+                "expected_regions = [\"eu-west-1\", \"EU\"]\n",
+                1,
+                "expected_regions: 'EU'",
             ),
         ] {
             let err = load(text).expect_err(text).to_string();

@@ -2,7 +2,6 @@
 //! `<workspace>/.venv/moto` (nothing installed by hand), started on a port the OS picks on
 //! 127.0.0.1, and stopped when the [`Emulator`] is dropped or this process dies.
 
-use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -41,71 +40,12 @@ fn venv_python(venv: &Path) -> PathBuf {
     venv.join("bin").join("python")
 }
 
-/// The last lines of a tool's output, on one line, for an error message.
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(5)..].join(" | ")
-}
-
-/// Runs `command`, turning a failure into an error carrying the end of its output.
-fn run_quietly(mut command: Command, what: &str) -> anyhow::Result<()> {
-    let output = command
-        .output()
-        .with_context(|| format!("{what}: cannot start {:?}", command.get_program()))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stdout));
-    bail!("{what} failed ({}): {}", output.status, tail(&text))
-}
-
 /// Installs moto into the project's virtualenv unless it is already there, and returns the
-/// virtualenv's Python. Safe to call from many test processes at once: they serialize on a
-/// file lock, and the marker file is written only after a complete install.
+/// virtualenv's Python. Safe to call from many test processes at once (see
+/// [`crate::tools`]).
 pub fn ensure_installed() -> anyhow::Result<PathBuf> {
     let venv = venv_dir();
-    let marker = venv.join(".installed");
-    let installed = || fs::read_to_string(&marker).is_ok_and(|m| m.trim() == MOTO_REQUIREMENT);
-    if installed() {
-        return Ok(venv_python(&venv));
-    }
-    let parent = venv.parent().unwrap_or(&venv);
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let lock_path = parent.join("moto.lock");
-    let lock = File::create(&lock_path)
-        .with_context(|| format!("cannot create {}", lock_path.display()))?;
-    lock.lock()
-        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
-    if installed() {
-        return Ok(venv_python(&venv));
-    }
-
-    let python = std::env::var("ORGSWEEP_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    eprintln!(
-        "orgsweep-demo: installing {MOTO_REQUIREMENT} into {} (first use only)",
-        venv.display()
-    );
-    if !venv_python(&venv).exists() {
-        let mut create = Command::new(&python);
-        create.args(["-m", "venv"]).arg(&venv);
-        run_quietly(create, "creating the moto virtualenv").map_err(|e| {
-            anyhow!("{e:#} (orgsweep needs Python 3.9+ with the venv module: on Debian/Ubuntu install python3-venv; set ORGSWEEP_PYTHON to use another interpreter)")
-        })?;
-    }
-    let mut install = Command::new(venv_python(&venv));
-    install
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .arg(MOTO_REQUIREMENT);
-    run_quietly(install, "installing moto from PyPI")?;
-    fs::write(&marker, MOTO_REQUIREMENT)
-        .with_context(|| format!("cannot write {}", marker.display()))?;
+    crate::tools::ensure_venv_tool(&venv, MOTO_REQUIREMENT, "moto.lock")?;
     Ok(venv_python(&venv))
 }
 
@@ -180,7 +120,7 @@ impl Emulator {
                 let log = log.lock().map(|l| l.clone()).unwrap_or_default();
                 bail!(
                     "moto did not start within {START_TIMEOUT:?}: {}",
-                    tail(&log)
+                    crate::tools::tail(&log)
                 );
             }
         };

@@ -5,6 +5,7 @@
 
 pub mod emulator;
 pub mod seed;
+pub mod tools;
 
 use std::path::PathBuf;
 

@@ -14,6 +14,13 @@ use serde::Serialize;
 /// The least-privilege scan policy users are told to deploy; the demo grants exactly it,
 /// so a permission the scan lacks shows up here first.
 pub const SCAN_POLICY: &str = include_str!("../../aws/iam/orgsweep-scan-policy.json");
+/// The policy that lets the scanning identity read the organization trail's log files,
+/// with the bucket as a placeholder.
+pub const TRAIL_LOGS_POLICY: &str = include_str!("../../aws/iam/orgsweep-trail-logs-policy.json");
+/// The containment policy of the remediation role (`orgsweep remediate`).
+pub const REMEDIATION_POLICY: &str = include_str!("../../aws/iam/orgsweep-remediation-policy.json");
+/// The dedicated remediation role `orgsweep remediate` assumes by default.
+pub const REMEDIATION_ROLE: &str = "orgsweep-remediation";
 
 const HOME_REGION: &str = "us-east-1";
 const SCAN_ROLE: &str = "OrganizationAccountAccessRole";
@@ -611,6 +618,13 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
         .send()
         .await
         .context("granting the scanner the scan policy")?;
+    iam.put_user_policy()
+        .user_name(scanner)
+        .policy_name("orgsweep-trail-logs")
+        .policy_document(TRAIL_LOGS_POLICY.replace("<LOG_BUCKET>", TRAIL_LOG_BUCKET))
+        .send()
+        .await
+        .context("letting the scanner read the organization trail's log files")?;
     let assume = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -729,6 +743,24 @@ async fn deliver_trail_log(
         .send()
         .await
         .context("creating the trail log bucket")?;
+    // The management account's organization trail delivers there: the scan finds it and
+    // reads its files without being told (`--events auto`).
+    aws_sdk_cloudtrail::Client::new(admin)
+        .create_trail()
+        .name("org-trail")
+        .s3_bucket_name(TRAIL_LOG_BUCKET)
+        .s3_key_prefix(TRAIL_LOG_PREFIX)
+        .is_multi_region_trail(true)
+        .is_organization_trail(true)
+        .send()
+        .await
+        .context("creating the organization trail")?;
+    aws_sdk_cloudtrail::Client::new(admin)
+        .start_logging()
+        .name("org-trail")
+        .send()
+        .await
+        .context("starting the organization trail")?;
     s3.put_object()
         .bucket(TRAIL_LOG_BUCKET)
         .key(&key)
@@ -771,4 +803,98 @@ pub async fn change_resources(org: &DemoOrg) -> anyhow::Result<Changes> {
         added_instance: (prod_id.clone(), region.to_owned(), added),
         removed_key_pair: (prod_id.clone(), region.to_owned(), "deploy".to_owned()),
     })
+}
+
+/// A responder identity and a remediation role, for `orgsweep remediate`: a user in the
+/// management account with the remediation policy, allowed to assume the dedicated
+/// remediation role, created with that policy in every member account whose scan role is
+/// usable. The scan role stays read-only. Needs the emulator without IAM enforcement.
+pub async fn add_responder(org: &DemoOrg) -> anyhow::Result<ScannerCredentials> {
+    let admin = sdk_config(&org.endpoint, admin_credentials(), HOME_REGION);
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:root", org.management_account_id)},
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    for account in org.accounts.iter().filter(|a| a.scan_role_usable) {
+        let member = Member::assume(&org.endpoint, &admin, &account.id).await?;
+        member
+            .iam
+            .create_role()
+            .role_name(REMEDIATION_ROLE)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .with_context(|| format!("creating {REMEDIATION_ROLE} in {}", account.id))?;
+        member
+            .iam
+            .put_role_policy()
+            .role_name(REMEDIATION_ROLE)
+            .policy_name("orgsweep-remediation")
+            .policy_document(REMEDIATION_POLICY)
+            .send()
+            .await
+            .with_context(|| format!("granting {REMEDIATION_ROLE} its policy in {}", account.id))?;
+    }
+    let iam = aws_sdk_iam::Client::new(&admin);
+    let responder = "orgsweep-responder";
+    iam.create_user()
+        .user_name(responder)
+        .send()
+        .await
+        .context("creating the responder user")?;
+    iam.put_user_policy()
+        .user_name(responder)
+        .policy_name("orgsweep-remediation")
+        .policy_document(REMEDIATION_POLICY)
+        .send()
+        .await
+        .context("granting the responder the remediation policy")?;
+    let assume = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": format!("arn:aws:iam::*:role/{REMEDIATION_ROLE}")},
+            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+        ]
+    });
+    iam.put_user_policy()
+        .user_name(responder)
+        .policy_name("orgsweep-assume-remediation-role")
+        .policy_document(assume.to_string())
+        .send()
+        .await
+        .context("letting the responder assume the remediation role")?;
+    let key = iam
+        .create_access_key()
+        .user_name(responder)
+        .send()
+        .await
+        .context("creating the responder's access key")?;
+    let key = key
+        .access_key()
+        .ok_or_else(|| anyhow!("CreateAccessKey returned no key"))?;
+    Ok(ScannerCredentials {
+        access_key_id: key.access_key_id().to_owned(),
+        secret_access_key: key.secret_access_key().to_owned(),
+    })
+}
+
+/// Session credentials of the scan role in a member account (access key, secret, token),
+/// as moto's default identity gets them: for tests of what a member-account caller sees.
+/// Needs the emulator without IAM enforcement.
+pub async fn member_credentials(
+    org: &DemoOrg,
+    account: &str,
+) -> anyhow::Result<(String, String, String)> {
+    let admin = sdk_config(&org.endpoint, admin_credentials(), HOME_REGION);
+    let member = Member::assume(&org.endpoint, &admin, account).await?;
+    let c = &member.credentials;
+    Ok((
+        c.access_key_id().to_owned(),
+        c.secret_access_key().to_owned(),
+        c.session_token().unwrap_or_default().to_owned(),
+    ))
 }

@@ -10,10 +10,15 @@
 mod remediate;
 mod scan;
 mod select;
+pub mod spool;
 
 pub use remediate::{AuditRecord, Planned, Selection, apply, plan_containment};
-pub use scan::{NoProgress, Progress, ScanOptions, scan};
+pub use scan::{
+    DEFAULT_ACCOUNT_CONCURRENCY, Journal, NoProgress, Progress, ScanOptions, ScanOutcome, scan,
+    scope_digest,
+};
 pub use select::{AccountFilter, RegionSelection, validate_regions};
+pub use spool::{Spool, SpoolError};
 
 use orgsweep_aws::AwsError;
 
@@ -21,10 +26,19 @@ use orgsweep_aws::AwsError;
 pub enum EngineError {
     #[error("cannot read the organization: {0}")]
     Organization(AwsError),
+    /// The caller may not scan the organization (see `CallerRole`).
+    #[error("{0}")]
+    Caller(AwsError),
     #[error("cannot list the regions of the partition: {0}")]
     Regions(AwsError),
-    #[error("unknown region '{region}' (regions of this partition: {known})")]
-    UnknownRegion { region: String, known: String },
+    #[error("{what}: unknown region '{region}' (regions of this partition: {known})")]
+    UnknownRegion {
+        what: &'static str,
+        region: String,
+        known: String,
+    },
+    #[error("{0}")]
+    Spool(#[from] SpoolError),
     #[error("account {0} is not in the organization")]
     UnknownAccount(String),
     #[error("no account of the organization is under OU {0}")]

@@ -9,7 +9,7 @@ use orgsweep_model::{Finding, Report};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// Which findings to act on; empty lists select everything.
+/// Which findings to act on; empty lists do not narrow.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub finding_ids: Vec<String>,
@@ -23,6 +23,54 @@ impl Selection {
         any(&self.finding_ids, &f.id)
             && any(&self.check_ids, &f.check_id)
             && any(&self.accounts, &f.account_id)
+    }
+
+    /// Whether anything was selected explicitly: `remediate --apply` refuses to act on a
+    /// whole report at once.
+    pub fn is_explicit(&self) -> bool {
+        !(self.finding_ids.is_empty() && self.check_ids.is_empty() && self.accounts.is_empty())
+    }
+
+    /// Refuses ids the report (or the catalogue) does not have, naming them: a typo must
+    /// not read as "nothing to contain".
+    pub fn validate(&self, report: &Report) -> Result<(), String> {
+        let unknown_findings: Vec<&str> = self
+            .finding_ids
+            .iter()
+            .filter(|id| !report.findings.iter().any(|f| &f.id == *id))
+            .map(String::as_str)
+            .collect();
+        if !unknown_findings.is_empty() {
+            return Err(format!(
+                "--finding: no finding {} in the report",
+                unknown_findings.join(", ")
+            ));
+        }
+        let unknown_checks: Vec<&str> = self
+            .check_ids
+            .iter()
+            .filter(|id| orgsweep_checks::find(id).is_none())
+            .map(String::as_str)
+            .collect();
+        if !unknown_checks.is_empty() {
+            return Err(format!(
+                "--check: unknown check {} (orgsweep checks lists them)",
+                unknown_checks.join(", ")
+            ));
+        }
+        let unknown_accounts: Vec<&str> = self
+            .accounts
+            .iter()
+            .filter(|id| !report.accounts.iter().any(|a| &a.account_id == *id))
+            .map(String::as_str)
+            .collect();
+        if !unknown_accounts.is_empty() {
+            return Err(format!(
+                "--accounts: account {} is not in the report",
+                unknown_accounts.join(", ")
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -79,11 +127,34 @@ fn action_for(f: &Finding) -> Option<Action> {
     }
 }
 
-/// Every containment action the selected findings call for, each once per account.
+/// Whether the principal a finding is about is known to the baseline (its inventory item
+/// is `known`): such principals are vouched for, and contained only when their finding is
+/// selected by id.
+fn principal_is_known(report: &Report, f: &Finding) -> bool {
+    let arn = match f.resource_type.as_str() {
+        "iam_user" | "iam_role" | "principal" => Some(f.resource_id.as_str()),
+        _ => text(f, "user_arn"),
+    };
+    let Some(arn) = arn else { return false };
+    report
+        .inventory
+        .iter()
+        .any(|i| i.account_id == f.account_id && i.resource_id == arn && i.known)
+}
+
+/// Every containment action the selected findings call for, each once per account. The
+/// scanner's own identity and (unless selected by finding id) principals the baseline
+/// knows are left alone.
 pub fn plan_containment(report: &Report, selection: &Selection) -> Vec<Planned> {
     let mut seen = BTreeSet::new();
     let mut planned = Vec::new();
     for f in report.findings.iter().filter(|f| selection.selects(f)) {
+        if f.scanner_identity {
+            continue;
+        }
+        if principal_is_known(report, f) && !selection.finding_ids.contains(&f.id) {
+            continue;
+        }
         if let Some(action) = action_for(f)
             && seen.insert((f.account_id.clone(), action.clone()))
         {
@@ -99,22 +170,24 @@ pub fn plan_containment(report: &Report, selection: &Selection) -> Vec<Planned> 
     planned
 }
 
-/// The user name of an IAM user ARN (`arn:aws:iam::1:user/path/name` → `name`).
-fn own_user(arn: &str) -> Option<&str> {
-    arn.split_once(":user/")
-        .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest))
-}
-
-fn own_account(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or("")
-}
-
-fn targets_user(action: &Action) -> Option<&str> {
-    match action {
-        Action::DeactivateAccessKey { user, .. }
-        | Action::DeactivateUserKeys { user }
-        | Action::DenyAllForUser { user } => Some(user),
-        _ => None,
+/// What the caller would lock itself out of: its own user (`user/<name>`) or, for an
+/// assumed-role session (`assumed-role/<role>/<session>`), that role, in its own account.
+fn locks_out_caller(caller_arn: &str, account: &str, action: &Action) -> bool {
+    let Some(caller) = orgsweep_aws::Caller::from_arn(caller_arn, None) else {
+        return false;
+    };
+    if caller.account_id != account {
+        return false;
+    }
+    match (caller.principal(), action) {
+        (
+            Some(("user", me)),
+            Action::DeactivateAccessKey { user, .. }
+            | Action::DeactivateUserKeys { user }
+            | Action::DenyAllForUser { user },
+        ) => user == me,
+        (Some(("role", me)), Action::RevokeRoleSessions { role }) => role == me,
+        _ => false,
     }
 }
 
@@ -134,31 +207,32 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
-/// Applies `planned`, account by account. The management account is reached with the
-/// caller's credentials, members through the session's (remediation) role.
+/// Applies `planned`, account by account, handing each record to `audit` before the next
+/// action starts; an audit failure stops everything at once (nothing unlogged happens).
+/// The caller's own account is reached with its credentials, the others through
+/// `role` (the remediation role, never the read-only scan role).
 pub async fn apply(
     session: &Session,
-    management_account_id: &str,
-    who: &str,
+    role: &str,
     planned: &[Planned],
-) -> Vec<AuditRecord> {
+    audit: &mut dyn FnMut(&AuditRecord) -> std::io::Result<()>,
+) -> Result<Vec<AuditRecord>, std::io::Error> {
+    let who = session.caller_arn().to_owned();
+    let own_account = session.caller().account_id.clone();
     let mut records = Vec::new();
     let accounts: BTreeSet<&str> = planned.iter().map(|p| p.account_id.as_str()).collect();
     for account in accounts {
-        let aws = if account == management_account_id {
-            Ok(session.management(account))
+        let aws = if account == own_account {
+            Ok(session.own(account))
         } else {
-            session.member(account).await
+            session.member_with_role(account, role).await
         };
         for p in planned.iter().filter(|p| p.account_id == account) {
-            let own = own_user(who).is_some_and(|me| {
-                account == own_account(who) && targets_user(&p.action) == Some(me)
-            });
             let (result, detail) = match &aws {
                 // Locking out the identity doing the containment would stop it half-way.
-                _ if own => (
+                _ if locks_out_caller(&who, account, &p.action) => (
                     "skipped",
-                    "the user is the identity running orgsweep".to_owned(),
+                    "the target is the identity running orgsweep".to_owned(),
                 ),
                 Err(err) => ("failed", err.to_string()),
                 Ok(aws) => match aws.contain(&p.action).await {
@@ -167,19 +241,21 @@ pub async fn apply(
                     Err(err) => ("failed", err.to_string()),
                 },
             };
-            records.push(AuditRecord {
+            let record = AuditRecord {
                 time: OffsetDateTime::now_utc(),
-                who: who.to_owned(),
+                who: who.clone(),
                 account_id: account.to_owned(),
                 finding_id: p.finding_id.clone(),
                 action: p.action.clone(),
                 target: p.action.describe(),
                 result,
                 detail,
-            });
+            };
+            audit(&record)?;
+            records.push(record);
         }
     }
-    records
+    Ok(records)
 }
 
 #[cfg(test)]
@@ -187,19 +263,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_caller_is_recognised_by_user_and_account() {
-        let me = "arn:aws:iam::111111111111:user/ops/orgsweep-scanner";
-        assert_eq!(own_user(me), Some("orgsweep-scanner"));
-        assert_eq!(own_account(me), "111111111111");
-        assert_eq!(own_user("arn:aws:sts::111111111111:assumed-role/r/s"), None);
+    fn the_caller_is_recognised_as_a_user_or_an_assumed_role() {
         let key = Action::DeactivateAccessKey {
             user: "orgsweep-scanner".into(),
             access_key_id: "AKIA".into(),
         };
-        assert_eq!(targets_user(&key), Some("orgsweep-scanner"));
-        assert_eq!(
-            targets_user(&Action::RevokeRoleSessions { role: "r".into() }),
-            None
+        let me = "arn:aws:iam::111111111111:user/ops/orgsweep-scanner";
+        assert!(locks_out_caller(me, "111111111111", &key));
+        assert!(
+            !locks_out_caller(me, "222222222222", &key),
+            "another account's namesake"
         );
+        let role = Action::RevokeRoleSessions {
+            role: "responder".into(),
+        };
+        let session = "arn:aws:sts::111111111111:assumed-role/responder/alice";
+        assert!(locks_out_caller(session, "111111111111", &role));
+        assert!(!locks_out_caller(session, "111111111111", &key));
+        assert!(!locks_out_caller(
+            session,
+            "111111111111",
+            &Action::RevokeRoleSessions {
+                role: "other".into()
+            }
+        ));
+        let gov = "arn:aws-us-gov:sts::111111111111:assumed-role/responder/alice";
+        assert!(locks_out_caller(gov, "111111111111", &role));
     }
 }

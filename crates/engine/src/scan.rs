@@ -1,30 +1,40 @@
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use orgsweep_aws::{AccountSession, AwsError, OrgAccount, Session};
+use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
 use orgsweep_model::facts::{AccountInfo, Contact, Facts, Source};
 use orgsweep_model::{
-    Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION, Stats,
-    Tool,
+    Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION,
+    Severity, Shard, Stats, Tool, shard_of,
 };
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use crate::EngineError;
 use crate::select::{AccountFilter, RegionSelection, validate_regions};
+use crate::spool::{AccountRecord, Spool};
 
 /// What to scan and how hard.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub filter: AccountFilter,
     pub regions: RegionSelection,
-    /// What changes verdicts; `organization_accounts` is filled in by the scan.
+    /// What changes verdicts; the organization's accounts and id are filled in by the scan.
     pub settings: Settings,
     /// Accounts scanned at once.
     pub account_concurrency: usize,
     /// Regions of one account scanned at once.
     pub region_concurrency: usize,
+    /// `Some((index, count))`: scan only shard `index` (1-based) of `count`.
+    pub shard: Option<(u32, u32)>,
+    pub discovery: DiscoveryOptions,
+    /// What the scan looks at and how it judges, by name (flags, settings, baseline): a
+    /// resumed scan must have the same, and merged shards too (through its digest).
+    pub scope: crate::spool::Scope,
 }
 
 impl Default for ScanOptions {
@@ -33,15 +43,23 @@ impl Default for ScanOptions {
             filter: AccountFilter::default(),
             regions: RegionSelection::All,
             settings: Settings::default(),
-            account_concurrency: 8,
+            account_concurrency: DEFAULT_ACCOUNT_CONCURRENCY,
             region_concurrency: 8,
+            shard: None,
+            discovery: DiscoveryOptions::default(),
+            scope: crate::spool::Scope::new(),
         }
     }
 }
 
+/// Accounts in flight by default. Each account's calls pass its own limiter buckets, so
+/// throughput grows with the accounts in flight until the CPU or the shared limits
+/// (Organizations, STS) saturate; memory grows with them only by their facts in flight.
+pub const DEFAULT_ACCOUNT_CONCURRENCY: usize = 64;
+
 /// Progress callbacks, so the binary can draw a bar or log lines.
 pub trait Progress: Send + Sync {
-    fn accounts_selected(&self, total: usize);
+    fn accounts_selected(&self, total: usize, resumed: usize);
     fn account_done(&self, account_id: &str, gaps: usize);
 }
 
@@ -50,8 +68,26 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn accounts_selected(&self, _total: usize) {}
+    fn accounts_selected(&self, _total: usize, _resumed: usize) {}
     fn account_done(&self, _account_id: &str, _gaps: usize) {}
+}
+
+/// Where the scan writes as it goes, and whether it continues an interrupted one.
+#[derive(Debug, Clone, Copy)]
+pub struct Journal<'a> {
+    /// The output directory; the spool lives inside it.
+    pub dir: &'a Path,
+    pub resume: bool,
+}
+
+/// How a scan ended.
+#[derive(Debug)]
+pub enum ScanOutcome {
+    /// Every selected account is done. Remove the spool once the report is written.
+    Complete { report: Box<Report>, spool: Spool },
+    /// Stopped on request (a signal) before every account was done; the spool holds the
+    /// completed ones and `--resume` continues.
+    Interrupted { done: usize, total: usize },
 }
 
 /// What one account contributed to the report.
@@ -59,6 +95,7 @@ impl Progress for NoProgress {
 struct Outcome {
     scanned: bool,
     contacts: BTreeMap<String, Contact>,
+    credential_report_generated_at: Option<OffsetDateTime>,
     coverage: Vec<Coverage>,
     findings: Vec<Finding>,
     inventory: Vec<InventoryItem>,
@@ -90,22 +127,47 @@ impl Outcome {
     }
 }
 
-/// Scans the organization. Errors only for what makes the whole scan meaningless; anything
-/// narrower is a coverage entry in the returned report.
+/// The digest of a scope, as reports carry it (`run.scope_digest`).
+pub fn scope_digest(scope: &crate::spool::Scope) -> String {
+    let mut hasher = Sha256::new();
+    for (key, value) in scope {
+        hasher.update(key.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(value.as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Scans the organization, journaling each account into the spool in `journal.dir` as it
+/// completes. Errors only for what makes the whole scan meaningless; anything narrower is
+/// a coverage entry in the report. Nothing is written before discovery, the caller and the
+/// filters have been checked.
 pub async fn scan(
     session: &Session,
     options: &ScanOptions,
     progress: &dyn Progress,
-) -> Result<Report, EngineError> {
-    let started_at = OffsetDateTime::now_utc();
+    journal: Journal<'_>,
+    stop: &AtomicBool,
+) -> Result<ScanOutcome, EngineError> {
+    let mut started_at = OffsetDateTime::now_utc();
     let organization = session
-        .organization()
+        .organization(options.discovery)
         .await
         .map_err(EngineError::Organization)?;
+    let caller_role = session
+        .caller_role(&organization)
+        .await
+        .map_err(EngineError::Caller)?;
     let management_id = organization.management_account_id.clone();
     info!(
         management_account = %management_id,
         accounts = organization.accounts.len(),
+        caller = %session.caller().arn,
+        ?caller_role,
         "organization discovered"
     );
 
@@ -115,32 +177,88 @@ pub async fn scan(
     };
     let expected_regions = &options.settings.expected_regions;
     if !named.is_empty() || !expected_regions.is_empty() {
-        let known = session
-            .all_regions(&management_id)
-            .await
-            .map_err(EngineError::Regions)?;
-        validate_regions(&named, &known)?;
-        validate_regions(expected_regions, &known)?;
+        let known = session.all_regions().await.map_err(EngineError::Regions)?;
+        validate_regions(&named, &known, "--regions")?;
+        validate_regions(expected_regions, &known, "--expected-regions")?;
     }
 
     let selected = options.filter.select(&organization.accounts)?;
+    let shard = options.shard.map(|(index, count)| Shard {
+        index,
+        count,
+        selected_accounts: selected.iter().map(|a| a.id.clone()).collect(),
+    });
+    let selected: Vec<&OrgAccount> = match options.shard {
+        Some((index, count)) => selected
+            .into_iter()
+            .filter(|a| shard_of(&a.id, count) == index)
+            .collect(),
+        None => selected,
+    };
     let mut settings = options.settings.clone();
     settings.organization_accounts = organization.accounts.iter().map(|a| a.id.clone()).collect();
+    settings.organization_id.clone_from(&organization.id);
     let settings = &settings;
-    progress.accounts_selected(selected.len());
+    let events = session.settle_events_source().await;
+    info!(source = %events.description, "management events source");
 
-    let outcomes: Vec<(Account, Outcome)> = futures::stream::iter(selected)
+    let spool = if journal.resume {
+        Spool::resume(journal.dir, &options.scope)?
+    } else {
+        Spool::create(journal.dir, options.scope.clone(), started_at)?
+    };
+    if journal.resume {
+        started_at = spool.header().started_at;
+    }
+    let done = spool.completed()?;
+    let (resumed, todo): (Vec<&OrgAccount>, Vec<&OrgAccount>) =
+        selected.iter().partition(|a| done.contains(&a.id));
+    progress.accounts_selected(selected.len(), resumed.len());
+
+    let identity = Identity {
+        caller: session.caller().clone(),
+        scan_role: settings.scan_role_name.clone(),
+    };
+    let failures: Vec<EngineError> = futures::stream::iter(todo)
         .map(|account| {
-            let management_id = management_id.as_str();
+            let identity = &identity;
+            let spool = &spool;
             async move {
-            let outcome = scan_account(session, options, settings, account, management_id).await;
-            progress.account_done(&account.id, outcome.gaps());
-            info!(account = %account.id, findings = outcome.findings.len(), gaps = outcome.gaps(), "account done");
-            (report_account(account, &outcome), outcome)
-        }})
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let outcome = scan_account(session, options, settings, account, identity).await;
+                let gaps = outcome.gaps();
+                let findings = outcome.findings.len();
+                let record = AccountRecord {
+                    account: Some(report_account(account, &outcome)),
+                    coverage: outcome.coverage,
+                    findings: outcome.findings,
+                    inventory: outcome.inventory,
+                };
+                if let Err(err) = spool.write(&account.id, &record) {
+                    return Some(EngineError::Spool(err));
+                }
+                progress.account_done(&account.id, gaps);
+                info!(account = %account.id, findings, gaps, "account done");
+                None
+            }
+        })
         .buffer_unordered(options.account_concurrency.max(1))
+        .filter_map(|failure| async move { failure })
         .collect()
         .await;
+    if let Some(failure) = failures.into_iter().next() {
+        return Err(failure);
+    }
+    let complete = spool.completed()?;
+    let finished = selected.iter().filter(|a| complete.contains(&a.id)).count();
+    if finished < selected.len() {
+        return Ok(ScanOutcome::Interrupted {
+            done: finished,
+            total: selected.len(),
+        });
+    }
 
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -155,6 +273,12 @@ pub async fn scan(
             window_days: options.settings.window_days,
             regions: named,
             expected_regions: expected_regions.clone(),
+            partition: session.caller().partition.clone(),
+            caller_arn: Some(session.caller().arn.clone()),
+            organization_id: organization.id.clone(),
+            events_source: Some(events.description),
+            shard,
+            scope_digest: Some(scope_digest(&options.scope)),
         },
         accounts: Vec::new(),
         coverage: Vec::new(),
@@ -164,18 +288,19 @@ pub async fn scan(
         previous: None,
     };
     let mut scanned_regions = BTreeSet::new();
-    for (account, outcome) in outcomes {
-        report.accounts.push(account);
+    for account in &selected {
+        let record = spool.read(&account.id)?;
+        report.accounts.extend(record.account);
         scanned_regions.extend(
-            outcome
+            record
                 .coverage
                 .iter()
                 .filter(|c| c.status == CoverageStatus::Ok)
                 .filter_map(|c| c.region.clone()),
         );
-        report.coverage.extend(outcome.coverage);
-        report.findings.extend(outcome.findings);
-        report.inventory.extend(outcome.inventory);
+        report.coverage.extend(record.coverage);
+        report.findings.extend(record.findings);
+        report.inventory.extend(record.inventory);
     }
     if report.run.regions.is_empty() {
         report.run.regions = scanned_regions.into_iter().collect();
@@ -188,9 +313,61 @@ pub async fn scan(
         api_calls: counters.api_calls,
         throttled: counters.throttled,
         retries: counters.retries,
+        resumed_accounts: resumed.len() as u64,
     };
     report.sort();
-    Ok(report)
+    Ok(ScanOutcome::Complete {
+        report: Box::new(report),
+        spool,
+    })
+}
+
+/// The identity orgsweep runs as, so its own findings are marked and never contained.
+#[derive(Debug, Clone)]
+struct Identity {
+    caller: orgsweep_aws::Caller,
+    scan_role: String,
+}
+
+impl Identity {
+    /// Whether `finding` (in `account`) is about the caller itself or the scan role.
+    fn owns(&self, account: &str, finding: &Finding) -> bool {
+        let text = |key: &str| {
+            finding
+                .evidence
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+        };
+        let principal = match finding.resource_type.as_str() {
+            "iam_user" | "iam_role" | "principal" => Some(finding.resource_id.as_str()),
+            _ => text("user_arn").or(text("arn")),
+        };
+        let user = text("user");
+        let role_of = |arn: &str| {
+            arn.split_once(":role/")
+                .map(|(_, r)| r.rsplit('/').next().unwrap_or(r).to_owned())
+        };
+        let user_of = |arn: &str| {
+            arn.split_once(":user/")
+                .map(|(_, u)| u.rsplit('/').next().unwrap_or(u).to_owned())
+        };
+        let assumed_role_of = |arn: &str| {
+            arn.split_once(":assumed-role/")
+                .map(|(_, r)| r.split('/').next().unwrap_or(r).to_owned())
+        };
+        let role = principal.and_then(|p| role_of(p).or_else(|| assumed_role_of(p)));
+        let user_name = principal.and_then(user_of).or(user.map(str::to_owned));
+        if account == self.caller.account_id {
+            match self.caller.principal() {
+                Some(("user", me)) => return user_name.as_deref() == Some(me),
+                Some(("role", me)) => return role.as_deref() == Some(me),
+                _ => {}
+            }
+            false
+        } else {
+            role.as_deref() == Some(self.scan_role.as_str())
+        }
+    }
 }
 
 fn report_account(account: &OrgAccount, outcome: &Outcome) -> Account {
@@ -204,6 +381,7 @@ fn report_account(account: &OrgAccount, outcome: &Outcome) -> Account {
         tags: account.tags.clone(),
         scanned: outcome.scanned,
         contacts: outcome.contacts.clone(),
+        credential_report_generated_at: outcome.credential_report_generated_at,
     }
 }
 
@@ -221,15 +399,36 @@ fn sources_of(scope: Scope) -> BTreeSet<Source> {
         .collect()
 }
 
+/// Coverage check ids of discovery steps: not checks of the catalogue, but scopes a reader
+/// must know were not fully seen.
+const DISCOVERY_OU_PATH: &str = "discovery.ou_path";
+const DISCOVERY_TAGS: &str = "discovery.account_tags";
+
 async fn scan_account(
     session: &Session,
     options: &ScanOptions,
     settings: &Settings,
     account: &OrgAccount,
-    management_id: &str,
+    identity: &Identity,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let id = account.id.as_str();
+    // What discovery could not learn about the account is a gap of its own; the account
+    // is still scanned.
+    for (step, error) in [
+        (DISCOVERY_OU_PATH, &account.ou_path_error),
+        (DISCOVERY_TAGS, &account.tags_error),
+    ] {
+        if let Some(error) = error {
+            outcome.cover(
+                id,
+                None,
+                Some(step),
+                CoverageStatus::Failed,
+                Some(error.clone()),
+            );
+        }
+    }
     if !account.is_active() {
         outcome.cover(
             id,
@@ -240,8 +439,10 @@ async fn scan_account(
         );
         return outcome;
     }
-    let aws = if id == management_id {
-        session.management(id)
+    // The caller's own account is read with the caller's credentials; every other one
+    // (the management account too, when a delegated administrator scans) through the role.
+    let aws = if id == identity.caller.account_id {
+        session.own(id)
     } else {
         match session.member(id).await {
             Ok(aws) => aws,
@@ -279,6 +480,11 @@ async fn scan_account(
     outcome
         .inventory
         .extend(principal_inventory(id, &facts.facts, settings));
+    outcome.credential_report_generated_at = facts
+        .facts
+        .credential_report
+        .as_ref()
+        .and_then(|r| r.generated_at);
     if let Some(contacts) = &facts.facts.alternate_contacts {
         for (kind, contact) in [
             ("SECURITY", &contacts.security),
@@ -293,19 +499,28 @@ async fn scan_account(
 
     let regions = match aws.regions(false).await {
         Ok(enabled) => target_regions(&mut outcome, id, &options.regions, enabled),
-        Err(err) => {
-            let error = format!("cannot list the account's regions: {err}");
-            for check in checks_of(Scope::Region) {
-                outcome.cover(
-                    id,
-                    None,
-                    Some(check.meta().id),
-                    CoverageStatus::Failed,
-                    Some(error.clone()),
-                );
-            }
-            return outcome;
-        }
+        // A role denied ec2:DescribeRegions still gets every regional check that does not
+        // need EC2; the EC2 ones then fail region by region, each with its own reason.
+        Err(ec2_err) => match &options.regions {
+            RegionSelection::List(list) => list.clone(),
+            RegionSelection::All => match aws.enabled_regions_from_account().await {
+                Ok(enabled) => enabled,
+                Err(account_err) => {
+                    let error =
+                        format!("cannot list the account's regions: {ec2_err}; {account_err}");
+                    for check in checks_of(Scope::Region) {
+                        outcome.cover(
+                            id,
+                            None,
+                            Some(check.meta().id),
+                            CoverageStatus::Failed,
+                            Some(error.clone()),
+                        );
+                    }
+                    return finish(outcome, id, identity);
+                }
+            },
+        },
     };
 
     let regional: Vec<(String, CollectedFacts)> = futures::stream::iter(regions)
@@ -332,6 +547,20 @@ async fn scan_account(
             Some(&region),
             &facts,
         );
+    }
+    finish(outcome, id, identity)
+}
+
+/// Marks the findings about orgsweep's own identity: info severity, never contained.
+fn finish(mut outcome: Outcome, account: &str, identity: &Identity) -> Outcome {
+    for finding in &mut outcome.findings {
+        if identity.owns(account, finding) {
+            finding.scanner_identity = true;
+            finding.severity = Severity::Info;
+            finding.detail.push_str(
+                " This is the identity orgsweep itself runs as (the caller or the scan role).",
+            );
+        }
     }
     outcome
 }
@@ -403,10 +632,45 @@ fn run_checks(
         facts: &collected.facts,
     };
     let mut complete = true;
+    let report_time = collected
+        .facts
+        .credential_report
+        .as_ref()
+        .and_then(|r| r.generated_at)
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
     for check in checks_of(scope) {
         let meta = check.meta();
         let verdict = match orgsweep_checks::run(check, &ctx) {
-            Ok(findings) => Ok(findings),
+            Ok(mut findings) => {
+                // Records of a source the check read that could not be parsed: the check's
+                // verdict is partial, and coverage says so.
+                for (source, problem) in &collected.facts.problems {
+                    if meta.sources.contains(source) {
+                        complete = false;
+                        outcome.cover(
+                            account,
+                            region,
+                            Some(meta.id),
+                            CoverageStatus::Failed,
+                            Some(format!("{source}: {problem}")),
+                        );
+                    }
+                }
+                if meta.sources.contains(&Source::CredentialReport)
+                    && let Some(at) = &report_time
+                {
+                    for f in &mut findings {
+                        f.evidence.insert(
+                            "credential_report_generated_at".to_owned(),
+                            at.clone().into(),
+                        );
+                    }
+                }
+                Ok(findings)
+            }
             // A check lacking configuration lacks it everywhere: one account-wide entry.
             Err(err @ CheckError::NotConfigured(_)) => {
                 Err((None, CoverageStatus::Skipped, err.to_string()))

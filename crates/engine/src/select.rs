@@ -49,11 +49,17 @@ impl AccountFilter {
     }
 }
 
-/// Refuses region names the partition does not have, naming the first one.
-pub fn validate_regions(requested: &[String], known: &[String]) -> Result<(), EngineError> {
+/// Refuses region names the partition does not have, naming the first one and where it
+/// came from (`what`: the flag).
+pub fn validate_regions(
+    requested: &[String],
+    known: &[String],
+    what: &'static str,
+) -> Result<(), EngineError> {
     let known: BTreeSet<&str> = known.iter().map(String::as_str).collect();
     match requested.iter().find(|r| !known.contains(r.as_str())) {
         Some(unknown) => Err(EngineError::UnknownRegion {
+            what,
             region: unknown.clone(),
             known: known.into_iter().collect::<Vec<_>>().join(", "),
         }),
@@ -76,6 +82,8 @@ mod tests {
             ou_ids: ous.iter().map(|s| (*s).to_owned()).collect(),
             ou_path: String::new(),
             tags: BTreeMap::new(),
+            ou_path_error: None,
+            tags_error: None,
         }
     }
 
@@ -129,9 +137,13 @@ mod tests {
     #[test]
     fn region_validation_names_the_unknown_region() {
         let known = vec!["eu-west-1".to_owned(), "us-east-1".to_owned()];
-        assert!(validate_regions(&["us-east-1".to_owned()], &known).is_ok());
-        let err = validate_regions(&["us-east-1".to_owned(), "mars-north-1".to_owned()], &known)
-            .unwrap_err();
+        assert!(validate_regions(&["us-east-1".to_owned()], &known, "--regions").is_ok());
+        let err = validate_regions(
+            &["us-east-1".to_owned(), "mars-north-1".to_owned()],
+            &known,
+            "--regions",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("mars-north-1"), "{err}");
     }
 }

@@ -14,8 +14,11 @@ use time::OffsetDateTime;
 pub enum Source {
     /// iam:GetAccountAuthorizationDetails: users, groups, roles, managed policies.
     IamAuthorizationDetails,
-    /// iam:GenerateCredentialReport + GetCredentialReport, with key ids from ListAccessKeys.
+    /// iam:GenerateCredentialReport + GetCredentialReport.
     CredentialReport,
+    /// iam:ListAccessKeys for every user: fresh, where the credential report may be four
+    /// hours old. Collected after the users are known (and fills the report's key ids).
+    AccessKeys,
     /// iam:GetAccountSummary: root MFA and root keys, even without a credential report.
     AccountSummary,
     /// ec2:DescribeInstances in one region.
@@ -49,6 +52,7 @@ impl Source {
         match self {
             Source::IamAuthorizationDetails => "iam:GetAccountAuthorizationDetails",
             Source::CredentialReport => "iam:GetCredentialReport",
+            Source::AccessKeys => "iam:ListAccessKeys",
             Source::AccountSummary => "iam:GetAccountSummary",
             Source::Ec2Instances => "ec2:DescribeInstances",
             Source::Ec2Resources(kind) => kind.api(),
@@ -72,6 +76,7 @@ impl fmt::Display for Source {
 pub struct Facts {
     pub iam_authorization_details: Option<IamAuthorizationDetails>,
     pub credential_report: Option<CredentialReport>,
+    pub access_keys: Option<Vec<AccessKey>>,
     pub account_summary: Option<AccountSummary>,
     pub ec2_instances: Option<Vec<Ec2Instance>>,
     /// Other EC2 resources by kind; a kind is absent when not collected.
@@ -82,6 +87,20 @@ pub struct Facts {
     pub trail_events: Option<Vec<TrailEvent>>,
     /// The account as Organizations describes it; always present for account scopes.
     pub account: Option<AccountInfo>,
+    /// Records of a source that could not be parsed: counted, never dropped silently. The
+    /// checks still run on the rest, and the engine records each problem in `coverage`.
+    #[serde(default)]
+    pub problems: Vec<(Source, String)>,
+}
+
+/// One access key from iam:ListAccessKeys (ids and dates only; never secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub user: String,
+    pub access_key_id: String,
+    pub active: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
 }
 
 /// The account's name and root e-mail from Organizations.
@@ -102,10 +121,15 @@ pub struct Trail {
     pub logging: bool,
     /// Whether its event selectors include management events (read and write, or write).
     pub management_events: bool,
+    /// Where it delivers its log files.
+    #[serde(default)]
+    pub s3_bucket: Option<String>,
+    #[serde(default)]
+    pub s3_key_prefix: Option<String>,
 }
 
 /// One alternate contact of the account.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
     pub name: String,
     pub title: String,
@@ -358,6 +382,9 @@ pub struct IamRole {
     pub policies: AttachedPolicies,
     /// The decoded trust policy document; `None` if AWS sent none or it did not parse.
     pub trust_policy: Option<serde_json::Value>,
+    /// Why the trust policy could not be decoded, when AWS sent one that did not parse.
+    #[serde(default)]
+    pub trust_policy_error: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
 }

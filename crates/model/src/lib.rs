@@ -1,4 +1,4 @@
-//! The types every orgsweep crate shares: the report (the JSON contract of DESIGN.md) and
+//! The types every orgsweep crate shares: the report (the JSON contract, `report.schema.json`) and
 //! the facts that collectors gather and checks read.
 //!
 //! This crate has no AWS dependency on purpose: renderers, checks and tooling compile in
@@ -15,4 +15,4 @@ pub use severity::{ParseSeverityError, Severity};
 /// The schema version written into every report. Bump it whenever a field changes meaning
 /// or disappears, so consumers (diff, baseline, previous-report comparison) can refuse
 /// a report they would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

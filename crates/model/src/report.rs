@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -9,9 +10,10 @@ use crate::Severity;
 /// The region value of findings and inventory items that belong to the whole account.
 pub const GLOBAL_REGION: &str = "global";
 
-/// One scan of one organization: the JSON contract of DESIGN.md. Everything else (HTML,
-/// diff, baseline, plan) is derived from this value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One scan of one organization: the JSON contract (its JSON Schema is `report.schema.json`
+/// at the repository root, generated from these types). Everything else (HTML, diff,
+/// baseline, plan, CSV, OCSF, ASFF) is derived from this value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -26,17 +28,19 @@ pub struct Report {
     pub previous: Option<crate::diff::Previous>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Run {
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "Rfc3339")]
     pub started_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "Rfc3339")]
     pub finished_at: OffsetDateTime,
     pub management_account_id: String,
     pub window_days: u32,
@@ -45,9 +49,90 @@ pub struct Run {
     /// Where the organization normally operates; empty means "not configured".
     #[serde(default)]
     pub expected_regions: Vec<String>,
+    /// The AWS partition of the caller (`aws`, `aws-us-gov`, `aws-cn`).
+    #[serde(default = "default_partition")]
+    pub partition: String,
+    /// The identity that ran the scan (sts:GetCallerIdentity); its own findings are marked
+    /// `scanner_identity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    /// The organization's id (`o-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Where management events came from: `cloudtrail:LookupEvents`, or the `s3://` location
+    /// of a trail's log files. Absent when no events were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_source: Option<String>,
+    /// Set when this report is one shard of a sharded scan (`scan --shard I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// A digest of everything that changes what a scan looks at or how it judges (account
+    /// filters, regions, window, settings, baseline): resumed runs and merged shards must
+    /// agree on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_digest: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+fn default_partition() -> String {
+    "aws".to_owned()
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run {
+            started_at: OffsetDateTime::UNIX_EPOCH,
+            finished_at: OffsetDateTime::UNIX_EPOCH,
+            management_account_id: String::new(),
+            window_days: 7,
+            regions: Vec::new(),
+            expected_regions: Vec::new(),
+            partition: default_partition(),
+            caller_arn: None,
+            organization_id: None,
+            events_source: None,
+            shard: None,
+            scope_digest: None,
+        }
+    }
+}
+
+/// One shard of a sharded scan: its accounts are those whose id hashes to `index` of
+/// `count` (see [`shard_of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    /// Every account the scan's filters selected, before sharding: a merge tells from it
+    /// which accounts a missing shard would have scanned.
+    pub selected_accounts: Vec<String>,
+}
+
+/// The shard (1-based) an account belongs to among `count`: a stable partition, so the same
+/// account always lands in the same shard whatever else changes in the organization.
+pub fn shard_of(account_id: &str, count: u32) -> u32 {
+    let digest = Sha256::digest(account_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let count = u64::from(count.max(1));
+    // The remainder is below `count`, which came from a u32.
+    u32::try_from(u64::from_be_bytes(first) % count).unwrap_or(0) + 1
+}
+
+/// RFC 3339 timestamps in the JSON Schema (the `time` types have no schema of their own).
+pub(crate) struct Rfc3339;
+
+impl JsonSchema for Rfc3339 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rfc3339".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date-time"})
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Account {
     pub account_id: String,
     pub name: String,
@@ -67,9 +152,20 @@ pub struct Account {
     /// Alternate contacts by type (SECURITY, BILLING, OPERATIONS), for a person to verify.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub contacts: BTreeMap<String, crate::facts::Contact>,
+    /// When AWS generated the credential report the IAM checks read: AWS reuses a report for
+    /// up to four hours, so what it says about passwords and key use may be that old.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<Rfc3339>")]
+    pub credential_report_generated_at: Option<OffsetDateTime>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CoverageStatus {
     Ok,
@@ -79,7 +175,7 @@ pub enum CoverageStatus {
 
 /// What was (and, above all, was not) looked at. An entry with `region: None` is about the
 /// whole account; one with `check_id: Some` is about a single check in that scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Coverage {
     pub account_id: String,
     pub region: Option<String>,
@@ -88,14 +184,20 @@ pub struct Coverage {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a finding compares with the report given to `--previous`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    /// Not in the previous report.
     New,
+    /// In the previous report with the same evidence.
     Unchanged,
+    /// In the previous report, but with new evidence since (for example events that were
+    /// not there last time): it needs a fresh look.
+    Changed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub id: String,
     pub check_id: String,
@@ -110,22 +212,34 @@ pub struct Finding {
     pub evidence: serde_json::Map<String, serde_json::Value>,
     pub remediation: Vec<String>,
     pub change: Option<Change>,
+    /// Accepted risk: a `[[mute]]` rule of the settings file matched. The finding stays in
+    /// the report but does not count for `--fail-on`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
+    /// Why it is muted (the rule's mandatory reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mute_reason: Option<String>,
+    /// The finding is about the identity orgsweep itself runs as (the caller, or the scan
+    /// role): shown at info severity and never contained.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scanner_identity: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InventoryItem {
     pub account_id: String,
     pub region: String,
     pub resource_type: String,
     pub resource_id: String,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<Rfc3339>")]
     pub created_at: Option<OffsetDateTime>,
     pub state: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub known: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Stats {
     pub duration_ms: u64,
     /// Operations sent, keyed `service.Operation` (retries not included).
@@ -134,6 +248,14 @@ pub struct Stats {
     pub throttled: u64,
     /// Attempts beyond the first, for any retryable reason.
     pub retries: u64,
+    /// Accounts whose results were taken from an interrupted run's spool (`--resume`)
+    /// instead of being scanned again.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed_accounts: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A finding's stable identity: the same problem on the same resource keeps its id from one
@@ -220,30 +342,54 @@ impl Report {
     }
 }
 
-/// Errors reading a report someone hands us (`report`, and later `diff`, `--previous`).
+/// Errors reading a report someone hands us (`report`, `diff`, `plan`, `--previous`,
+/// `merge`). Messages carry their cause inline (no `source()`), so a printer that walks the
+/// chain does not repeat it.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadReportError {
-    #[error("not an orgsweep report: {0}")]
-    Malformed(#[from] serde_json::Error),
-    #[error("report has schema_version {found}, this orgsweep reads version {expected}")]
-    SchemaVersion { found: u64, expected: u32 },
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("not an orgsweep report (no schema_version)")]
+    NotAReport,
+    #[error("report has schema_version {found}, this orgsweep reads versions {oldest} to {newest}")]
+    SchemaVersion {
+        found: u64,
+        oldest: u32,
+        newest: u32,
+    },
+    #[error("not a valid orgsweep report: {0}")]
+    Malformed(String),
 }
+
+/// The oldest report version this build still reads (version 2 only added fields).
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
 
 /// Parses a report, refusing another schema version with a clear message before serde can
 /// produce a confusing one about a missing field.
 pub fn parse_report(text: &str) -> Result<Report, ReadReportError> {
-    let value: serde_json::Value = serde_json::from_str(text)?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ReadReportError::NotJson(e.to_string()))?;
     let found = value
         .get("schema_version")
         .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
-    if found != u64::from(crate::SCHEMA_VERSION) {
+        .ok_or(ReadReportError::NotAReport)?;
+    let readable = u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(crate::SCHEMA_VERSION);
+    if !readable.contains(&found) {
         return Err(ReadReportError::SchemaVersion {
             found,
-            expected: crate::SCHEMA_VERSION,
+            oldest: OLDEST_READABLE_SCHEMA_VERSION,
+            newest: crate::SCHEMA_VERSION,
         });
     }
-    Ok(serde_json::from_value(value)?)
+    let mut report: Report =
+        serde_json::from_value(value).map_err(|e| ReadReportError::Malformed(e.to_string()))?;
+    report.schema_version = crate::SCHEMA_VERSION;
+    Ok(report)
+}
+
+/// The JSON Schema of [`Report`], as committed in `report.schema.json`.
+pub fn report_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -264,6 +410,9 @@ pub(crate) mod tests {
             evidence: serde_json::Map::new(),
             remediation: Vec::new(),
             change: None,
+            muted: false,
+            mute_reason: None,
+            scanner_identity: false,
         }
     }
 
@@ -295,9 +444,35 @@ pub(crate) mod tests {
                 window_days: 7,
                 regions: Vec::new(),
                 expected_regions: Vec::new(),
+                partition: "aws".to_owned(),
+                caller_arn: None,
+                organization_id: None,
+                events_source: None,
+                shard: None,
+                scope_digest: None,
             },
-            accounts: Vec::new(),
-            coverage: Vec::new(),
+            accounts: vec![Account {
+                account_id: "111111111111".to_owned(),
+                name: "one".to_owned(),
+                email: "one@example.com".to_owned(),
+                status: "ACTIVE".to_owned(),
+                ou_path: "Root".to_owned(),
+                ou_ids: Vec::new(),
+                tags: BTreeMap::new(),
+                scanned: true,
+                contacts: BTreeMap::new(),
+                credential_report_generated_at: None,
+            }],
+            coverage: [None, Some("us-east-1")]
+                .into_iter()
+                .map(|region| Coverage {
+                    account_id: "111111111111".to_owned(),
+                    region: region.map(str::to_owned),
+                    check_id: None,
+                    status: CoverageStatus::Ok,
+                    error: None,
+                })
+                .collect(),
             findings,
             inventory,
             stats: Stats::default(),
@@ -323,6 +498,28 @@ pub(crate) mod tests {
     fn refuses_other_schema_versions_and_garbage() {
         let err = parse_report(r#"{"schema_version": 99}"#).unwrap_err();
         assert!(err.to_string().contains("schema_version 99"), "{err}");
-        assert!(parse_report("not json").is_err());
+        let err = parse_report(r#"{"findings": []}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not an orgsweep report (no schema_version)"
+        );
+        let err = parse_report("not json").unwrap_err();
+        assert!(err.to_string().starts_with("not JSON: "), "{err}");
+        // The cause is in the message once, not again as a source.
+        assert!(std::error::Error::source(&err).is_none());
+    }
+
+    #[test]
+    fn shards_partition_accounts_stably() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("{:012}", 100_000 + i)).collect();
+        let mut sizes = [0u32; 4];
+        for id in &ids {
+            let shard = shard_of(id, 4);
+            assert!((1..=4).contains(&shard));
+            assert_eq!(shard, shard_of(id, 4), "stable");
+            sizes[(shard - 1) as usize] += 1;
+        }
+        assert!(sizes.iter().all(|n| (150..350).contains(n)), "{sizes:?}");
+        assert_eq!(shard_of("123456789012", 1), 1);
     }
 }

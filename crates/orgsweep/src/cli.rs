@@ -16,9 +16,15 @@ use orgsweep_report::Format;
     long_about = "Sweeps a whole AWS Organization for signs of unauthorized activity: assumes a \
 role into every member account, scans every region under rate limits, runs the checks of \
 `orgsweep checks`, and writes one JSON and HTML report with what to do next.\n\n\
-Credentials come from the standard AWS chain (environment, profile, SSO, instance role) and \
-must belong to the organization's management account.\n\n\
-Exit codes: 0 clean, 1 usage or fatal error, 3 findings at or above --fail-on."
+Credentials come from the standard AWS chain (environment, profile, SSO, instance role), or \
+from --profile, which wins over the environment. They must belong to the organization's \
+management account or to a delegated administrator account.\n\n\
+Exit codes (scan):\n  \
+0  every account in scope was scanned and no finding reached --fail-on\n  \
+1  usage or fatal error (nothing was scanned, or the scan could not finish)\n  \
+3  a finding at or above --fail-on (muted findings and orgsweep's own identity do not count)\n  \
+4  an account in scope could not be scanned (see --fail-on-gaps) and nothing triggered 3\n  \
+130 interrupted (Ctrl-C, SIGTERM): the completed accounts are kept; rerun with --resume"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -60,7 +66,7 @@ pub struct ScanArgs {
     pub endpoint_url: Option<String>,
 
     /// Role to assume in each member account [default: OrganizationAccountAccessRole, or
-    /// role_name of the config file].
+    /// role_name of the settings file].
     #[arg(long, value_name = "NAME")]
     pub role_name: Option<String>,
 
@@ -80,7 +86,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "OU_ID,…", value_delimiter = ',')]
     pub ou: Vec<String>,
 
-    /// Regions to scan: `all` (every region enabled in each account) or a list.
+    /// Regions to scan: `all` (every region enabled in each account) or a list
+    /// [default: all, or regions of the settings file].
     #[arg(long, value_name = "all|R,…", value_delimiter = ',')]
     pub regions: Vec<String>,
 
@@ -99,25 +106,61 @@ pub struct ScanArgs {
     #[arg(long, value_name = "REPORT.json")]
     pub previous: Option<PathBuf>,
 
-    /// Read management events from a trail's log files (the organization trail's bucket)
-    /// instead of cloudtrail:LookupEvents: s3://bucket[/prefix], the prefix before AWSLogs/.
-    #[arg(long, value_name = "s3://B/P")]
+    /// Read management events from these trail log files (s3://bucket[/prefix], the prefix
+    /// before AWSLogs/) instead of finding the organization trail's bucket automatically.
+    #[arg(long, value_name = "s3://B/P", conflicts_with = "events")]
     pub cloudtrail_s3: Option<TrailLogLocation>,
 
-    /// Settings file (TOML): expected_regions, regions, window_days, role_name,
-    /// rotation_days, unused_days, trusted_accounts, [known_principals].
+    /// Where management events come from: `auto` reads the organization trail's log files
+    /// when the management account has an organization trail whose bucket the caller can
+    /// read (one source for every account), and cloudtrail:LookupEvents otherwise;
+    /// `lookup` always uses LookupEvents.
+    #[arg(long, value_name = "auto|lookup", default_value = "auto")]
+    pub events: EventsFlag,
+
+    /// Settings file (TOML). Keys: regions, expected_regions, window_days (default 7),
+    /// role_name, rotation_days (90), unused_days (90), trusted_accounts, email_domains,
+    /// [known_principals], [[allow]] rules. Flags win over the file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Look-back window in days for "recently created / used" checks (1–90).
-    #[arg(long, value_name = "DAYS")]
-    pub window_days: Option<u32>,
+    /// Look-back window in days for "recently created / used" checks and events (1–90)
+    /// [default: 7, or window_days of the settings file].
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(1..=90))]
+    pub window_days: Option<i64>,
 
-    /// Directory to write the report into [default: reports/<UTC timestamp>].
+    /// The e-mail domains root addresses must belong to (example.com,…) [default:
+    /// email_domains of the settings file; without either, the check is skipped].
+    #[arg(long, value_name = "DOMAIN,…", value_delimiter = ',')]
+    pub email_domains: Vec<String>,
+
+    /// Directory to write the report into [default: reports/<UTC timestamp>]. A directory
+    /// that already holds a report is refused unless --force (or --resume).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Report formats to write.
+    /// Replace a report already in --out.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+
+    /// Continue an interrupted scan in --out (required): accounts already complete are not
+    /// scanned again. The flags must be the same as the interrupted run's.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+
+    /// Scan only shard I of N (1-based): the accounts whose id hashes to I. `auto/N` takes
+    /// I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX
+    /// (AWS Batch array jobs), 0-based, plus one. Merge the parts with `orgsweep merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<ShardFlag>,
+
+    /// Read every account's tags (one organizations:ListTagsForResource per account).
+    #[arg(long)]
+    pub account_tags: bool,
+
+    /// Report formats to write: json, html (with the remediation plan, plan.html and
+    /// plan.md, that it links to), csv, ocsf, asff.
     #[arg(
         long,
         value_name = "F,…",
@@ -131,9 +174,61 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// Accounts scanned at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// What makes the exit code 4: `account` (an account in scope could not be scanned at
+    /// all), `any` (any coverage gap, down to one check in one region), `never`.
+    #[arg(long, value_name = "WHEN", default_value = "account")]
+    pub fail_on_gaps: FailOnGaps,
+
+    /// Accounts scanned at once (the limits per account, region and service set the pace).
+    #[arg(long, value_name = "N", default_value_t = orgsweep_engine::DEFAULT_ACCOUNT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventsFlag {
+    Auto,
+    Lookup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnGaps {
+    Never,
+    Account,
+    Any,
+}
+
+/// `--shard I/N` or `auto/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardFlag {
+    /// `None` for `auto`.
+    pub index: Option<u32>,
+    pub count: u32,
+}
+
+impl std::str::FromStr for ShardFlag {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (index, count) = s
+            .split_once('/')
+            .ok_or_else(|| format!("'{s}' is not I/N (e.g. 2/8) or auto/N"))?;
+        let count: u32 = count
+            .parse()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| format!("'{s}': N must be a number from 1 to 10000"))?;
+        let index = match index {
+            "auto" => None,
+            i => Some(
+                i.parse::<u32>()
+                    .ok()
+                    .filter(|i| (1..=count).contains(i))
+                    .ok_or_else(|| format!("'{s}': I must be a number from 1 to {count}"))?,
+            ),
+        };
+        Ok(ShardFlag { index, count })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -204,13 +299,15 @@ pub enum PlanFormat {
 pub struct RemediateArgs {
     /// The report.json whose findings to contain.
     pub report: PathBuf,
-    /// Perform the actions (without it, only print them).
+    /// Perform the actions (without it, only print them). Needs an explicit selection:
+    /// --finding, --check and/or --accounts.
     #[arg(long)]
     pub apply: bool,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// Only these finding ids.
+    /// Only these finding ids (this also selects principals the baseline knows, which are
+    /// otherwise never contained).
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     pub finding: Vec<String>,
     /// Only findings of these checks.
@@ -219,13 +316,14 @@ pub struct RemediateArgs {
     /// Only findings in these accounts.
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     pub accounts: Vec<String>,
-    /// Role to assume in member accounts for containment (the scan role is read-only).
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole"
-    )]
+    /// Role to assume in member accounts for containment: a dedicated role with
+    /// crates/aws/iam/orgsweep-remediation-policy.json (the scan role is read-only and
+    /// cannot contain anything).
+    #[arg(long, value_name = "NAME", default_value = "orgsweep-remediation")]
     pub remediation_role: String,
+    /// External id the remediation roles require, if any.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
     /// AWS profile of the management account.
     #[arg(long, value_name = "P")]
     pub profile: Option<String>,

@@ -4,6 +4,14 @@
 mod cli;
 mod progress;
 
+/// Prints to stdout; a closed pipe (`orgsweep diff … | head -1`) ends the program quietly
+/// instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(&format!($($arg)*))
+    };
+}
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,14 +26,49 @@ use orgsweep_model::{Report, Severity};
 use time::OffsetDateTime;
 
 use crate::cli::{
-    BaselineArgs, Cli, Command, DiffArgs, PlanArgs, PlanFormat, RemediateArgs, ReportArgs, ScanArgs,
+    BaselineArgs, Cli, Command, DiffArgs, EventsFlag, FailOnGaps, PlanArgs, PlanFormat,
+    RemediateArgs, ReportArgs, ScanArgs,
 };
 use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
-/// Exit code for "findings at or above --fail-on" (DESIGN.md).
+/// Exit code for "findings at or above --fail-on".
 const EXIT_FINDINGS: u8 = 3;
-/// The look-back CloudTrail keeps event history for, and so the largest sensible window.
-const MAX_WINDOW_DAYS: u32 = 90;
+/// Exit code for "an account in scope (or, with --fail-on-gaps any, any scope) could not
+/// be scanned" when no finding triggered [`EXIT_FINDINGS`].
+const EXIT_GAPS: u8 = 4;
+/// Exit code of a scan interrupted by a signal (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Writes `text` and a newline to stdout, ending the program quietly when the reader has
+/// gone away (a closed pipe is the reader's choice, not an error).
+pub(crate) fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{text}").and_then(|()| out.flush());
+    if let Err(err) = written {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// Joins an error's chain on one line, leaving out causes a parent already quotes.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text.replace('\n', " ")
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -49,7 +92,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
@@ -64,15 +107,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => write_plan(args),
         Command::Remediate(args) => remediate(args),
         Command::Checks => {
-            print!("{}", checks_table());
+            say!("{}", checks_table().trim_end());
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn checks_table() -> String {
+    let width = orgsweep_checks::CATALOGUE
+        .iter()
+        .map(|c| c.meta().id.len())
+        .max()
+        .unwrap_or(5)
+        .max("CHECK".len());
     let mut out = format!(
-        "{:<36} {:<9} {:<8} {}\n",
+        "{:<width$}  {:<8}  {:<7}  {}\n",
         "CHECK", "SEVERITY", "SCOPE", "TITLE"
     );
     for check in orgsweep_checks::CATALOGUE {
@@ -82,7 +131,7 @@ fn checks_table() -> String {
             orgsweep_checks::Scope::Region => "region",
         };
         out.push_str(&format!(
-            "{:<36} {:<9} {:<8} {}\n",
+            "{:<width$}  {:<8}  {:<7}  {}\n",
             meta.id,
             meta.severity.as_str(),
             scope,
@@ -92,18 +141,7 @@ fn checks_table() -> String {
     out
 }
 
-/// A region name as AWS spells them (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`):
-/// checked before connecting so a typo fails at once.
-fn is_region_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
+use orgsweep_config::is_region_name;
 
 fn region_list(flag: &str, names: Vec<String>) -> anyhow::Result<Vec<String>> {
     let mut names: Vec<String> = names
@@ -137,7 +175,7 @@ fn scan_options(args: &ScanArgs, config: &ConfigFile) -> anyhow::Result<ScanOpti
     let regions = if !args.regions.is_empty() {
         args.regions.clone()
     } else {
-        config.regions.clone().unwrap_or_default()
+        config.regions().unwrap_or_default()
     };
     let regions = if regions.is_empty() || regions.iter().any(|r| r == "all") {
         if regions.len() > 1 {
@@ -158,32 +196,188 @@ fn scan_options(args: &ScanArgs, config: &ConfigFile) -> anyhow::Result<ScanOpti
         std::mem::take(&mut settings.expected_regions),
     )?;
     if let Some(days) = args.window_days {
-        if !(1..=MAX_WINDOW_DAYS).contains(&days) {
-            bail!("--window-days: {days} is outside 1..={MAX_WINDOW_DAYS}");
-        }
-        settings.window_days = days;
+        // clap checked the range.
+        settings.window_days = u32::try_from(days).unwrap_or(settings.window_days);
+    }
+    if !args.email_domains.is_empty() {
+        settings.email_domains = args
+            .email_domains
+            .iter()
+            .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
     }
     if let Some(role) = &args.role_name {
         settings.scan_role_name.clone_from(role);
     }
+    let mut baseline_digest = "none".to_owned();
     if let Some(path) = &args.baseline {
         let baseline = Baseline::load(path).context("--baseline")?;
+        baseline_digest = baseline.digest.clone();
         settings
             .known
             .get_or_insert_with(Default::default)
             .merge(baseline.known);
     }
+    let shard = match args.shard {
+        None => None,
+        Some(flag) => Some((shard_index(flag)?, flag.count)),
+    };
+    let filter = AccountFilter {
+        accounts: args.accounts.clone(),
+        exclude_accounts: args.exclude_accounts.clone(),
+        ous: args.ou.clone(),
+    };
+    let list = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        if v.is_empty() {
+            "all".to_owned()
+        } else {
+            v.join(",")
+        }
+    };
+    let scope = orgsweep_engine::spool::Scope::from([
+        ("accounts".to_owned(), list(&filter.accounts)),
+        (
+            "exclude_accounts".to_owned(),
+            list(&filter.exclude_accounts),
+        ),
+        ("ou".to_owned(), list(&filter.ous)),
+        (
+            "regions".to_owned(),
+            match &regions {
+                RegionSelection::All => "all".to_owned(),
+                RegionSelection::List(l) => l.join(","),
+            },
+        ),
+        (
+            "expected_regions".to_owned(),
+            settings.expected_regions.join(","),
+        ),
+        ("window_days".to_owned(), settings.window_days.to_string()),
+        (
+            "rotation_days".to_owned(),
+            settings.rotation_days.to_string(),
+        ),
+        ("unused_days".to_owned(), settings.unused_days.to_string()),
+        ("role_name".to_owned(), settings.scan_role_name.clone()),
+        ("email_domains".to_owned(), settings.email_domains.join(",")),
+        (
+            "trusted_accounts".to_owned(),
+            settings
+                .trusted_accounts
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("settings_file".to_owned(), config.digest()),
+        ("baseline".to_owned(), baseline_digest),
+        (
+            "shard".to_owned(),
+            shard.map_or_else(|| "none".to_owned(), |(i, n)| format!("{i}/{n}")),
+        ),
+    ]);
     Ok(ScanOptions {
-        filter: AccountFilter {
-            accounts: args.accounts.clone(),
-            exclude_accounts: args.exclude_accounts.clone(),
-            ous: args.ou.clone(),
-        },
+        filter,
         regions,
         settings,
         account_concurrency: usize::from(args.concurrency),
+        shard,
+        discovery: orgsweep_aws::DiscoveryOptions {
+            account_tags: args.account_tags,
+        },
+        scope,
         ..ScanOptions::default()
     })
+}
+
+/// The 1-based shard index of `--shard`, reading the job engine's 0-based index for `auto`.
+fn shard_index(flag: cli::ShardFlag) -> anyhow::Result<u32> {
+    if let Some(index) = flag.index {
+        return Ok(index);
+    }
+    for var in ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"] {
+        if let Ok(value) = std::env::var(var) {
+            let index: u32 = value
+                .trim()
+                .parse()
+                .with_context(|| format!("--shard auto: {var}='{value}' is not a number"))?;
+            if index >= flag.count {
+                bail!(
+                    "--shard auto/{}: {var}={index} is outside 0..{}",
+                    flag.count,
+                    flag.count
+                );
+            }
+            return Ok(index + 1);
+        }
+    }
+    bail!("--shard auto: neither JOB_COMPLETION_INDEX nor AWS_BATCH_JOB_ARRAY_INDEX is set")
+}
+
+/// Refuses an --out that would overwrite a report (one a later --previous may point at),
+/// and a --resume without an interrupted scan to continue.
+fn check_out(args: &ScanArgs, out: &Path) -> anyhow::Result<()> {
+    if args.resume {
+        if !orgsweep_engine::Spool::exists(out) {
+            bail!(
+                "--resume: {} holds no interrupted scan to continue",
+                out.display()
+            );
+        }
+        return Ok(());
+    }
+    let existing: Vec<&str> = ["report.json", "report.html"]
+        .into_iter()
+        .filter(|name| out.join(name).exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        bail!(
+            "--out: {} already holds a report ({}); pass --force to replace it, or choose another directory",
+            out.display(),
+            existing.join(", ")
+        );
+    }
+    if orgsweep_engine::Spool::exists(out) && !args.force {
+        bail!(
+            "--out: {} holds an interrupted scan; pass --resume to continue it or --force to start over",
+            out.display()
+        );
+    }
+    orgsweep_report::check_writable(out).context("--out")?;
+    Ok(())
+}
+
+/// Rewrites an unknown-region error so it names where the region came from: the settings
+/// file's line, when that is where it was written.
+fn locate_region_error(
+    err: orgsweep_engine::EngineError,
+    args: &ScanArgs,
+    config: &ConfigFile,
+) -> anyhow::Error {
+    if let orgsweep_engine::EngineError::UnknownRegion {
+        what,
+        region,
+        known,
+    } = &err
+    {
+        let (from_flag, key) = match *what {
+            "--regions" => (!args.regions.is_empty(), "regions"),
+            _ => (!args.expected_regions.is_empty(), "expected_regions"),
+        };
+        if !from_flag
+            && let Some(located) = config.region_error(
+                key,
+                region,
+                format!("unknown region '{region}' (regions of this partition: {known})"),
+            )
+        {
+            return located.into();
+        }
+    }
+    err.into()
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
@@ -201,8 +395,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(OffsetDateTime::now_utc()));
-    // Refuse before an hour of scanning, not after.
-    orgsweep_report::ensure_writable(&out).context("--out")?;
+    // Refuse before an hour of scanning, not after; nothing is created yet.
+    check_out(&args, &out)?;
 
     let interactive = std::io::stderr().is_terminal();
     progress::init_logging(interactive);
@@ -215,32 +409,117 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         endpoint_url: args.endpoint_url.clone(),
         role_name: options.settings.scan_role_name.clone(),
         window_days: options.settings.window_days,
-        cloudtrail_s3: args.cloudtrail_s3.clone(),
+        events: match (&args.cloudtrail_s3, args.events) {
+            (Some(location), _) => orgsweep_aws::EventsChoice::S3(location.clone()),
+            (None, EventsFlag::Lookup) => orgsweep_aws::EventsChoice::Lookup,
+            (None, EventsFlag::Auto) => orgsweep_aws::EventsChoice::Auto,
+        },
         external_id: args.external_id.clone(),
         ..SessionOptions::default()
     };
-    let report = runtime.block_on(async {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let outcome = runtime.block_on(async {
         let session = Session::connect(session_options, Limits::default()).await?;
+        watch_signals(stop.clone());
         let progress = progress::Reporter::new(interactive);
-        let report = orgsweep_engine::scan(&session, &options, &progress).await?;
+        let journal = orgsweep_engine::Journal {
+            dir: &out,
+            resume: args.resume,
+        };
+        let outcome = orgsweep_engine::scan(&session, &options, &progress, journal, &stop)
+            .await
+            .map_err(|e| locate_region_error(e, &args, &config))?;
         progress.finish();
-        anyhow::Ok(report)
+        anyhow::Ok(outcome)
     })?;
     runtime.shutdown_timeout(Duration::from_secs(1));
 
+    let (report, spool) = match outcome {
+        orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, spool),
+        orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
+            eprintln!(
+                "interrupted: {done} of {total} accounts are complete in {}; run the same command with --resume to continue",
+                out.display()
+            );
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
+    };
     let mut report = report;
     if let Some(previous) = &previous {
         orgsweep_model::diff::attach_previous(&mut report, previous);
     }
     let paths = orgsweep_report::write(&report, &out, &args.format)?;
+    // The report is written: the journal has served its purpose.
+    if let Err(err) = spool.remove() {
+        eprintln!("warning: {err}");
+    }
     print_summary(&report, &paths);
-    Ok(exit_for(&report, args.fail_on))
+    Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
 }
 
-fn exit_for(report: &Report, fail_on: Option<Severity>) -> ExitCode {
-    match (fail_on, report.max_severity()) {
-        (Some(threshold), Some(worst)) if worst >= threshold => ExitCode::from(EXIT_FINDINGS),
-        _ => ExitCode::SUCCESS,
+/// First SIGINT/SIGTERM: stop starting accounts, finish and journal the ones in flight, and
+/// leave a resumable directory. Second: exit at once.
+fn watch_signals(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    tokio::spawn(async move {
+        let mut signals = 0;
+        loop {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            signals += 1;
+            if signals > 1 {
+                eprintln!("interrupted again: exiting now");
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "interrupt: finishing the accounts in flight (interrupt again to exit at once)"
+            );
+        }
+    });
+}
+
+fn exit_for(report: &Report, fail_on: Option<Severity>, gaps: FailOnGaps) -> ExitCode {
+    let counted = report
+        .findings
+        .iter()
+        .filter(|f| !f.muted && !f.scanner_identity)
+        .map(|f| f.severity)
+        .max();
+    if let (Some(threshold), Some(worst)) = (fail_on, counted)
+        && worst >= threshold
+    {
+        return ExitCode::from(EXIT_FINDINGS);
+    }
+    let failed = |c: &&orgsweep_model::Coverage| c.status == orgsweep_model::CoverageStatus::Failed;
+    let blind = match gaps {
+        FailOnGaps::Never => false,
+        FailOnGaps::Account => report
+            .coverage
+            .iter()
+            .filter(failed)
+            .any(|c| c.region.is_none() && c.check_id.is_none()),
+        FailOnGaps::Any => report.coverage.iter().any(|c| failed(&c)),
+    };
+    if blind {
+        ExitCode::from(EXIT_GAPS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -250,8 +529,17 @@ fn print_summary(report: &Report, paths: &[PathBuf]) {
         .map(|s| format!("{} {s}", report.count_by_severity(*s)))
         .collect();
     let scanned = report.accounts.iter().filter(|a| a.scanned).count();
-    println!(
-        "{} findings ({}); {} of {} accounts scanned; {} coverage gaps; {} API calls in {:.1} s",
+    let resumed = if report.stats.resumed_accounts > 0 {
+        format!(
+            " ({} from the interrupted run)",
+            report.stats.resumed_accounts
+        )
+    } else {
+        String::new()
+    };
+    // The summary goes to stderr with the logs: stdout stays for the paths, one per line.
+    eprintln!(
+        "{} findings ({}); {} of {} accounts scanned{resumed}; {} coverage gaps; {} API calls in {:.1} s",
         report.findings.len(),
         counts.join(", "),
         scanned,
@@ -261,7 +549,7 @@ fn print_summary(report: &Report, paths: &[PathBuf]) {
         report.stats.duration_ms as f64 / 1000.0
     );
     for path in paths {
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
 }
 
@@ -274,9 +562,9 @@ fn report_dir(report: &Path) -> PathBuf {
 }
 
 fn read_report(path: &Path) -> anyhow::Result<Report> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    orgsweep_model::parse_report(&text).with_context(|| format!("{}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    orgsweep_model::parse_report(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
@@ -286,13 +574,21 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
         check_ids: args.check.clone(),
         accounts: args.accounts.clone(),
     };
+    selection
+        .validate(&report)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if args.apply && !selection.is_explicit() {
+        bail!(
+            "--apply needs an explicit selection: --finding ID,…, --check ID,… and/or --accounts ID,… (a dry run without --apply lists every candidate)"
+        );
+    }
     let planned = orgsweep_engine::plan_containment(&report, &selection);
     if planned.is_empty() {
-        println!("nothing to contain: no selected finding calls for a containment action");
+        say!("nothing to contain: no selected finding calls for a containment action");
         return Ok(ExitCode::SUCCESS);
     }
     for p in &planned {
-        println!(
+        say!(
             "{} {}: {} (finding {}, {})",
             if args.apply { "will" } else { "would" },
             p.account_id,
@@ -302,8 +598,8 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if !args.apply {
-        println!(
-            "dry run: nothing was changed; add --apply to perform these {} action(s)",
+        say!(
+            "dry run: nothing was changed; add --apply (with --finding, --check or --accounts) to perform these {} action(s)",
             planned.len()
         );
         return Ok(ExitCode::SUCCESS);
@@ -320,14 +616,16 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
             .read_line(&mut answer)
             .context("cannot read the confirmation")?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("nothing was changed");
+            say!("nothing was changed");
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let audit = args
+    let audit_path = args
         .audit_log
         .clone()
         .unwrap_or_else(|| report_dir(&args.report).join("remediation-audit.jsonl"));
+    // Opened before anything changes: an action that cannot be logged is not taken.
+    let mut audit = open_audit_log(&audit_path)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let records = runtime.block_on(async {
         let session = Session::connect(
@@ -335,41 +633,61 @@ fn remediate(args: RemediateArgs) -> anyhow::Result<ExitCode> {
                 profile: args.profile.clone(),
                 endpoint_url: args.endpoint_url.clone(),
                 role_name: args.remediation_role.clone(),
+                external_id: args.external_id.clone(),
                 ..SessionOptions::default()
             },
             Limits::default(),
         )
         .await?;
-        let who = session.caller_arn().await?;
-        anyhow::Ok(
-            orgsweep_engine::apply(&session, &report.run.management_account_id, &who, &planned)
-                .await,
-        )
+        let mut log = |record: &orgsweep_engine::AuditRecord| -> std::io::Result<()> {
+            use std::io::Write as _;
+            let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+            writeln!(audit, "{line}")?;
+            audit.flush()?;
+            audit.sync_data()
+        };
+        orgsweep_engine::apply(&session, &args.remediation_role, &planned, &mut log)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write the audit log {}: {e}; stopped before the next action",
+                    audit_path.display()
+                )
+            })
     })?;
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&audit)
-        .with_context(|| format!("cannot open the audit log {}", audit.display()))?;
     for record in &records {
-        use std::io::Write as _;
-        writeln!(log, "{}", serde_json::to_string(record)?)
-            .with_context(|| format!("cannot write the audit log {}", audit.display()))?;
-        println!(
+        say!(
             "{} {}: {}: {}",
-            record.result, record.account_id, record.target, record.detail
+            record.result,
+            record.account_id,
+            record.target,
+            record.detail
         );
     }
-    println!("audit log: {}", audit.display());
+    say!("audit log: {}", audit_path.display());
     let failed = records.iter().filter(|r| r.result == "failed").count();
     if failed > 0 {
         bail!(
             "{failed} of {} action(s) failed; see {}",
             records.len(),
-            audit.display()
+            audit_path.display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The audit log, opened for appending and readable only by its owner.
+fn open_audit_log(path: &Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open the audit log {}: {e}", path.display()))
 }
 
 fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
@@ -384,7 +702,7 @@ fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         };
         let path = out.join(name);
         orgsweep_report::write_file_atomically(&path, text.as_bytes()).context("--out")?;
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -393,9 +711,9 @@ fn print_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let (old, new) = (read_report(&args.old)?, read_report(&args.new)?);
     let diff = orgsweep_model::diff::diff(&old, &new);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&diff)?);
+        say!("{}", serde_json::to_string_pretty(&diff)?);
     } else {
-        print!("{}", orgsweep_report::diff_text(&diff));
+        say!("{}", orgsweep_report::diff_text(&diff).trim_end());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -404,7 +722,7 @@ fn write_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
     let text = baseline_from_report(&report, &args.report.display().to_string());
     orgsweep_report::write_file_atomically(&args.out, text.as_bytes()).context("--out")?;
-    println!("wrote {}", args.out.display());
+    say!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -412,7 +730,7 @@ fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
     let out = args.out.unwrap_or_else(|| report_dir(&args.report));
     for path in orgsweep_report::write(&report, &out, &args.format)? {
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

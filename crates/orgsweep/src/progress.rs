@@ -47,9 +47,10 @@ impl Reporter {
 }
 
 impl Progress for Reporter {
-    fn accounts_selected(&self, total: usize) {
+    fn accounts_selected(&self, total: usize, resumed: usize) {
         if self.interactive {
             let bar = ProgressBar::new(total as u64);
+            bar.set_position(resumed as u64);
             if let Ok(style) = ProgressStyle::with_template(
                 "{spinner} scanning accounts {bar:30} {pos}/{len} {elapsed} {msg}",
             ) {
@@ -58,7 +59,7 @@ impl Progress for Reporter {
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
             let _ = self.bar.set(bar);
         } else {
-            info!(accounts = total, "scanning accounts");
+            info!(accounts = total, resumed, "scanning accounts");
         }
     }
 

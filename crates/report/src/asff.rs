@@ -305,8 +305,10 @@ mod tests {
         report.previous = Some(orgsweep_model::diff::Previous {
             started_at: datetime!(2026-02-23 09:00:00 UTC),
             resolved_findings: vec![],
+            not_rechecked_findings: vec![],
             appeared: vec![],
             disappeared: vec![],
+            not_rechecked_resources: vec![],
         });
         let finding = report.findings[2].clone();
         let active = &asff_findings(&report)[2];

@@ -133,9 +133,13 @@ struct TimelineEvent<'a> {
 struct Changed<'a> {
     since: String,
     new_findings: Vec<&'a Finding>,
+    changed_findings: Vec<&'a Finding>,
     resolved_findings: &'a [Finding],
+    /// In the previous report, in scopes this scan could not read: not known to be gone.
+    not_rechecked_findings: &'a [Finding],
     appeared: &'a [InventoryItem],
     disappeared: &'a [InventoryItem],
+    not_rechecked_resources: &'a [InventoryItem],
 }
 
 /// Resource counts per account and region; regions outside the expected ones stand out,
@@ -252,9 +256,16 @@ impl<'a> Page<'a> {
                     .iter()
                     .filter(|f| f.change == Some(Change::New))
                     .collect(),
+                changed_findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.change == Some(Change::Changed))
+                    .collect(),
                 resolved_findings: &previous.resolved_findings,
+                not_rechecked_findings: &previous.not_rechecked_findings,
                 appeared: &previous.appeared,
                 disappeared: &previous.disappeared,
+                not_rechecked_resources: &previous.not_rechecked_resources,
             }),
             None => None,
         };
@@ -449,6 +460,7 @@ fn finding_view(finding: &Finding) -> FindingView<'_> {
         change: finding.change.map(|change| match change {
             Change::New => "new",
             Change::Unchanged => "unchanged",
+            Change::Changed => "changed",
         }),
     }
 }

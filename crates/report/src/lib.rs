@@ -141,7 +141,8 @@ pub fn to_json(report: &Report) -> Result<String, RenderError> {
 }
 
 /// Writes each format into `dir`, creating it if missing, and returns the written paths in
-/// the order asked for.
+/// the order asked for. The HTML report links each finding to its step in the remediation
+/// plan, so `html` also writes `plan.html` and `plan.md` next to it.
 ///
 /// Every format is rendered before any file is touched, so a rendering error leaves the
 /// previous reports in place. Each file is written to a temporary file in the same directory
@@ -150,18 +151,24 @@ pub fn to_json(report: &Report) -> Result<String, RenderError> {
 /// report maps the organization's weaknesses.
 pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, RenderError> {
     let mut seen = HashSet::new();
-    let rendered = formats
+    let mut rendered: Vec<(&'static str, String)> = Vec::new();
+    for format in formats
         .iter()
         .copied()
         .filter(|format| seen.insert(*format))
-        .map(|format| Ok((format, format.render(report)?)))
-        .collect::<Result<Vec<_>, RenderError>>()?;
+    {
+        rendered.push((format.file_name(), format.render(report)?));
+        if format == Format::Html {
+            rendered.push(("plan.html", plan_html(report)?));
+            rendered.push(("plan.md", plan_markdown(report)));
+        }
+    }
 
     create_dir(dir)?;
     rendered
         .into_iter()
-        .map(|(format, text)| {
-            let path = dir.join(format.file_name());
+        .map(|(name, text)| {
+            let path = dir.join(name);
             write_atomically(dir, &path, text.as_bytes())?;
             Ok(path)
         })
@@ -169,15 +176,42 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
 }
 
 /// A scan can run for an hour across hundreds of accounts; finding out only at the end that
-/// `--out` points somewhere unwritable would throw all of that away. This creates `dir` and
-/// a throw-away file in it, which is exactly what [`write`] will need.
-pub fn ensure_writable(dir: &Path) -> Result<(), RenderError> {
-    create_dir(dir)?;
-    let probe = temp_file_in(dir).map_err(|e| RenderError::io("create a file in", dir, e))?;
+/// `--out` points somewhere unwritable would throw all of that away. This checks, without
+/// creating anything that stays, that `dir` is a writable directory or could be created:
+/// its nearest existing ancestor must be a directory where a file can be created.
+pub fn check_writable(dir: &Path) -> Result<(), RenderError> {
+    let mut existing = dir;
+    while !existing.exists() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !existing.is_dir() {
+        return Err(RenderError::io(
+            "create directory",
+            dir,
+            io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", existing.display()),
+            ),
+        ));
+    }
+    let probe =
+        temp_file_in(existing).map_err(|e| RenderError::io("create a file in", existing, e))?;
     let probe_path = probe.path().to_path_buf();
     probe
         .close()
         .map_err(|e| RenderError::io("remove", &probe_path, e))
+}
+
+/// Creates `dir` and checks a file can be written in it.
+pub fn ensure_writable(dir: &Path) -> Result<(), RenderError> {
+    create_dir(dir)?;
+    check_writable(dir)
 }
 
 fn create_dir(dir: &Path) -> Result<(), RenderError> {
@@ -243,6 +277,7 @@ pub(crate) mod tests {
             evidence: evidence.clone(),
             remediation: vec!["first step".into(), "second step".into()],
             change: Some(Change::New),
+            ..Finding::default()
         };
         let mut report = Report {
             schema_version: orgsweep_model::SCHEMA_VERSION,
@@ -257,6 +292,7 @@ pub(crate) mod tests {
                 window_days: 7,
                 regions: vec!["eu-west-1".into(), "us-east-1".into()],
                 expected_regions: vec!["eu-west-1".into()],
+                ..Run::default()
             },
             accounts: vec![
                 Account {
@@ -277,6 +313,7 @@ pub(crate) mod tests {
                             phone: "+1".into(),
                         },
                     )]),
+                    ..Account::default()
                 },
                 Account {
                     account_id: "222222222222".into(),
@@ -288,6 +325,7 @@ pub(crate) mod tests {
                     tags: BTreeMap::new(),
                     scanned: false,
                     contacts: BTreeMap::new(),
+                    ..Account::default()
                 },
             ],
             coverage: vec![
@@ -347,6 +385,7 @@ pub(crate) mod tests {
                 ]),
                 throttled: 3,
                 retries: 5,
+                ..Stats::default()
             },
             previous: None,
         };
@@ -400,9 +439,17 @@ pub(crate) mod tests {
         let paths = write(&report, &dir, &[Format::Json, Format::Html, Format::Json]).unwrap();
         assert_eq!(
             paths,
-            vec![dir.join("report.json"), dir.join("report.html")]
+            vec![
+                dir.join("report.json"),
+                dir.join("report.html"),
+                dir.join("plan.html"),
+                dir.join("plan.md")
+            ]
         );
-        assert_eq!(dir_entries(&dir), vec!["report.html", "report.json"]);
+        assert_eq!(
+            dir_entries(&dir),
+            vec!["plan.html", "plan.md", "report.html", "report.json"]
+        );
         let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
         assert_eq!(json, to_json(&report).unwrap());
         let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
@@ -437,6 +484,18 @@ pub(crate) mod tests {
         ensure_writable(&dir).unwrap();
         assert!(dir.is_dir());
         assert!(dir_entries(&dir).is_empty());
+    }
+
+    #[test]
+    fn check_writable_creates_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a").join("b");
+        check_writable(&dir).unwrap();
+        assert!(!tmp.path().join("a").exists());
+        assert!(dir_entries(tmp.path()).is_empty());
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let err = check_writable(&file.path().join("sub")).unwrap_err();
+        assert!(err.to_string().contains("is not a directory"), "{err}");
     }
 
     #[test]

@@ -26,39 +26,68 @@ fn item_line(out: &mut String, mark: char, i: &InventoryItem) {
     );
 }
 
-/// The diff as lines: `+` new, `-` resolved or disappeared, then a summary line. Values
-/// from AWS are printed as they are; control characters are replaced so a hostile tag
-/// cannot rewrite the terminal.
+/// The diff as lines: `+` new, `~` changed (new evidence), `-` resolved or disappeared,
+/// `?` not re-checked (this scan could not see the scope, so nothing is known to be gone),
+/// then a summary line. Headings appear only above lines. Values from AWS are printed as
+/// they are; control characters are replaced so a hostile tag cannot rewrite the terminal.
 pub fn diff_text(diff: &ReportDiff) -> String {
     let mut out = String::new();
     let since = diff
         .previous_started_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "the previous report".to_owned());
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(time::UtcOffset::UTC)
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "the previous report".to_owned());
     let _ = writeln!(out, "changes since {since}");
-    let _ = writeln!(out, "findings:");
-    for f in &diff.new_findings {
-        finding_line(&mut out, '+', f);
+    let findings: [(char, &[Finding]); 4] = [
+        ('+', &diff.new_findings),
+        ('~', &diff.changed_findings),
+        ('-', &diff.resolved_findings),
+        ('?', &diff.not_rechecked_findings),
+    ];
+    if findings.iter().any(|(_, list)| !list.is_empty()) {
+        let _ = writeln!(out, "findings:");
+        for (mark, list) in findings {
+            for f in list {
+                finding_line(&mut out, mark, f);
+            }
+        }
     }
-    for f in &diff.resolved_findings {
-        finding_line(&mut out, '-', f);
-    }
-    let _ = writeln!(out, "resources:");
-    for i in &diff.appeared {
-        item_line(&mut out, '+', i);
-    }
-    for i in &diff.disappeared {
-        item_line(&mut out, '-', i);
+    let items: [(char, &[InventoryItem]); 3] = [
+        ('+', &diff.appeared),
+        ('-', &diff.disappeared),
+        ('?', &diff.not_rechecked_resources),
+    ];
+    if items.iter().any(|(_, list)| !list.is_empty()) {
+        let _ = writeln!(out, "resources:");
+        for (mark, list) in items {
+            for i in list {
+                item_line(&mut out, mark, i);
+            }
+        }
     }
     let _ = writeln!(
         out,
-        "{} new, {} resolved, {} unchanged findings; {} resources appeared, {} disappeared",
+        "{} new, {} changed, {} resolved, {} not re-checked, {} unchanged findings; {} resources appeared, {} disappeared, {} not re-checked",
         diff.new_findings.len(),
+        diff.changed_findings.len(),
         diff.resolved_findings.len(),
+        diff.not_rechecked_findings.len(),
         diff.unchanged_findings,
         diff.appeared.len(),
-        diff.disappeared.len()
+        diff.disappeared.len(),
+        diff.not_rechecked_resources.len()
     );
+    if !diff.not_rechecked_findings.is_empty() || !diff.not_rechecked_resources.is_empty() {
+        let _ = writeln!(
+            out,
+            "? = not re-checked: the newer scan could not read that account, region or check, so these are not known to be gone"
+        );
+    }
     out.chars()
         .map(|c| {
             if c.is_control() && c != '\n' {

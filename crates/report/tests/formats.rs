@@ -631,6 +631,8 @@ fn write_produces_all_five_files() {
         [
             "report.json",
             "report.html",
+            "plan.html",
+            "plan.md",
             "findings.csv",
             "findings.ocsf.json",
             "findings.asff.json"

@@ -51,10 +51,50 @@ fn text(value: &Value, path: &[&str]) -> Option<String> {
     v.as_str().map(str::to_owned)
 }
 
+/// The events of one read, and how many records could not be parsed (counted, never
+/// dropped silently).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventsRead {
+    pub events: Vec<TrailEvent>,
+    pub unparsed: usize,
+    /// What was wrong with the first record that could not be parsed.
+    pub first_problem: Option<String>,
+}
+
+impl EventsRead {
+    pub(crate) fn push(&mut self, parsed: Result<TrailEvent, String>) {
+        match parsed {
+            Ok(event) => self.events.push(event),
+            Err(problem) => {
+                self.unparsed += 1;
+                self.first_problem.get_or_insert(problem);
+            }
+        }
+    }
+
+    pub(crate) fn extend(&mut self, other: EventsRead) {
+        self.events.extend(other.events);
+        self.unparsed += other.unparsed;
+        if self.first_problem.is_none() {
+            self.first_problem = other.first_problem;
+        }
+    }
+
+    /// Sorted by time, each event once (log files may overlap).
+    pub(crate) fn finish(mut self) -> Self {
+        self.events
+            .sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+        self.events.dedup_by(|a, b| a.event_id == b.event_id);
+        self
+    }
+}
+
 /// Parses one CloudTrail record: LookupEvents' `CloudTrailEvent` string and a log file's
-/// `Records[]` entry have the same shape. `None` for a record without id, name or time.
-pub fn parse_trail_event(record: &Value) -> Option<TrailEvent> {
-    let time = OffsetDateTime::parse(&text(record, &["eventTime"])?, &Rfc3339).ok()?;
+/// `Records[]` entry have the same shape. An error names the field that is missing or bad.
+pub fn parse_trail_event(record: &Value) -> Result<TrailEvent, String> {
+    let raw_time = text(record, &["eventTime"]).ok_or("no eventTime")?;
+    let time = OffsetDateTime::parse(&raw_time, &Rfc3339)
+        .map_err(|_| format!("eventTime '{}' is not RFC 3339", truncate(&raw_time)))?;
     let mut resources: Vec<String> = record
         .get("resources")
         .and_then(Value::as_array)
@@ -71,9 +111,9 @@ pub fn parse_trail_event(record: &Value) -> Option<TrailEvent> {
     }
     resources.sort();
     resources.dedup();
-    Some(TrailEvent {
-        event_id: text(record, &["eventID"])?,
-        event_name: text(record, &["eventName"])?,
+    Ok(TrailEvent {
+        event_id: text(record, &["eventID"]).ok_or("no eventID")?,
+        event_name: text(record, &["eventName"]).ok_or("no eventName")?,
         event_source: text(record, &["eventSource"]).unwrap_or_default(),
         event_time: time,
         aws_region: text(record, &["awsRegion"]).unwrap_or_default(),
@@ -87,6 +127,11 @@ pub fn parse_trail_event(record: &Value) -> Option<TrailEvent> {
         error_code: text(record, &["errorCode"]),
         resources,
     })
+}
+
+/// A value quoted in a message, cut to a readable length.
+fn truncate(value: &str) -> String {
+    value.chars().take(64).collect()
 }
 
 fn contact(c: &aws_sdk_account::types::AlternateContact) -> Contact {
@@ -141,6 +186,8 @@ impl AccountSession {
             let none = selectors.event_selectors().is_empty()
                 && selectors.advanced_event_selectors().is_empty();
             trails.push(Trail {
+                s3_bucket: t.s3_bucket_name().map(str::to_owned),
+                s3_key_prefix: t.s3_key_prefix().map(str::to_owned),
                 name: t.name().unwrap_or_default().to_owned(),
                 arn: arn.to_owned(),
                 home_region: t.home_region().map(str::to_owned),
@@ -193,7 +240,7 @@ impl AccountSession {
         &self,
         region: &str,
         window_days: u32,
-    ) -> Result<Vec<TrailEvent>, AwsError> {
+    ) -> Result<EventsRead, AwsError> {
         let end = OffsetDateTime::now_utc();
         let start = end - Duration::days(i64::from(window_days));
         let client = self.cloudtrail_lookup(Some(region));
@@ -214,19 +261,23 @@ impl AccountSession {
             .max_results(EVENTS_PAGE)
             .into_paginator()
             .send();
-        let mut events = Vec::new();
+        let mut read = EventsRead::default();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.error("cloudtrail:LookupEvents", e))?;
-            events.extend(
-                page.events()
-                    .iter()
-                    .filter_map(|e| e.cloud_trail_event())
-                    .filter_map(|json| serde_json::from_str::<Value>(json).ok())
-                    .filter_map(|v| parse_trail_event(&v)),
-            );
+            for event in page.events() {
+                read.push(
+                    event
+                        .cloud_trail_event()
+                        .ok_or_else(|| "an event without CloudTrailEvent".to_owned())
+                        .and_then(|json| {
+                            serde_json::from_str::<Value>(json)
+                                .map_err(|e| format!("CloudTrailEvent is not JSON: {e}"))
+                        })
+                        .and_then(|v| parse_trail_event(&v)),
+                );
+            }
         }
-        events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
-        Ok(events)
+        Ok(read.finish())
     }
 }
 
@@ -251,6 +302,9 @@ mod tests {
         assert_eq!(event.access_key_id.as_deref(), Some("AKIAEXAMPLE"));
         assert_eq!(event.resources, ["admin"]);
         assert_eq!(event.mfa_used, None);
-        assert!(parse_trail_event(&serde_json::json!({"eventName": "x"})).is_none());
+        let err = parse_trail_event(&serde_json::json!({"eventName": "x"})).unwrap_err();
+        assert_eq!(err, "no eventTime");
+        let err = parse_trail_event(&serde_json::json!({"eventTime": "yesterday"})).unwrap_err();
+        assert!(err.contains("'yesterday'"), "{err}");
     }
 }

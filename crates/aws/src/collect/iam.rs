@@ -1,11 +1,11 @@
 use std::time::Duration;
 
 use aws_sdk_iam::types::{
-    AttachedPolicy, EntityType, PolicyDetail, ReportStateType, SummaryKeyType,
+    AttachedPolicy, EntityType, PolicyDetail, ReportStateType, StatusType, SummaryKeyType,
 };
 use orgsweep_model::facts::{
-    AccountSummary, AttachedPolicies, CredentialReport, IamAuthorizationDetails, IamGroup,
-    IamManagedPolicy, IamRole, IamUser,
+    AccessKey, AccountSummary, AttachedPolicies, CredentialReport, IamAuthorizationDetails,
+    IamGroup, IamManagedPolicy, IamRole, IamUser,
 };
 use time::OffsetDateTime;
 
@@ -33,14 +33,15 @@ fn attached(managed: &[AttachedPolicy], inline: &[PolicyDetail]) -> AttachedPoli
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986); some endpoints send them plain.
-fn policy_document(raw: &str) -> Option<serde_json::Value> {
+/// An error says why neither reading worked.
+pub fn policy_document(raw: &str) -> Result<serde_json::Value, String> {
     if let Ok(value) = serde_json::from_str(raw) {
-        return Some(value);
+        return Ok(value);
     }
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()
-        .ok()?;
-    serde_json::from_str(&decoded).ok()
+        .map_err(|e| format!("not UTF-8 once URL-decoded: {e}"))?;
+    serde_json::from_str(&decoded).map_err(|e| format!("not a JSON policy document: {e}"))
 }
 
 impl AccountSession {
@@ -78,13 +79,15 @@ impl AccountSession {
                 });
             }
             for r in page.role_detail_list() {
+                let trust = r.assume_role_policy_document().map(policy_document);
                 details.roles.push(IamRole {
                     name: r.role_name().unwrap_or_default().to_owned(),
                     arn: r.arn().unwrap_or_default().to_owned(),
                     path: r.path().unwrap_or("/").to_owned(),
                     created_at: to_time(r.create_date()),
                     policies: attached(r.attached_managed_policies(), r.role_policy_list()),
-                    trust_policy: r.assume_role_policy_document().and_then(policy_document),
+                    trust_policy: trust.clone().and_then(Result::ok),
+                    trust_policy_error: trust.and_then(Result::err),
                     last_used_at: to_time(r.role_last_used().and_then(|u| u.last_used_date())),
                 });
             }
@@ -121,8 +124,8 @@ impl AccountSession {
         })
     }
 
-    /// Generates (or reuses) the credential report, waits for it with bounded backoff,
-    /// parses it, and fills in the ids of keys through ListAccessKeys.
+    /// Generates (or reuses) the credential report, waits for it with bounded backoff, and
+    /// parses it. AWS reuses a report for up to four hours: its generation time is kept.
     pub async fn credential_report(&self) -> Result<CredentialReport, AwsError> {
         let client = self.iam(None);
         let mut wait = REPORT_FIRST_WAIT;
@@ -158,40 +161,58 @@ impl AccountSession {
             wait = (wait * 2).min(REPORT_MAX_WAIT);
         };
         let content = output.content().map(|b| b.as_ref()).unwrap_or_default();
-        let mut report = parse_credential_report(content, to_time(output.generated_time()))
-            .map_err(|e| AwsError::Other {
+        parse_credential_report(content, to_time(output.generated_time())).map_err(|e| {
+            AwsError::Other {
                 operation: "iam:GetCredentialReport",
                 message: e.to_string(),
-            })?;
-        self.fill_key_ids(&mut report).await?;
-        Ok(report)
+            }
+        })
     }
 
-    /// The report has no key ids; a key's creation time matches its slot's "last rotated".
-    async fn fill_key_ids(&self, report: &mut CredentialReport) -> Result<(), AwsError> {
+    /// Every access key of every user, fresh from iam:ListAccessKeys (the credential report
+    /// may be four hours old, and a key created since is exactly what must not be missed).
+    pub async fn all_access_keys(&self, users: &[IamUser]) -> Result<Vec<AccessKey>, AwsError> {
         let client = self.iam(None);
-        for row in report.rows.iter_mut().filter(|r| !r.is_root()) {
-            if row.access_keys.iter().all(|k| k.last_rotated.is_none()) {
-                continue;
-            }
-            let listed = client
+        let mut keys = Vec::new();
+        for user in users {
+            let mut pages = client
                 .list_access_keys()
-                .user_name(&row.user)
-                .send()
-                .await
-                .map_err(|e| self.error("iam:ListAccessKeys", e))?;
-            for key in listed.access_key_metadata() {
-                let created = to_time(key.create_date());
-                if let Some(slot) = row
-                    .access_keys
-                    .iter_mut()
-                    .find(|s| s.key_id.is_none() && same_second(s.last_rotated, created))
-                {
-                    slot.key_id = key.access_key_id().map(str::to_owned);
+                .user_name(&user.name)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.error("iam:ListAccessKeys", e))?;
+                for key in page.access_key_metadata() {
+                    let Some(id) = key.access_key_id() else {
+                        continue;
+                    };
+                    keys.push(AccessKey {
+                        user: user.name.clone(),
+                        access_key_id: id.to_owned(),
+                        active: key.status() == Some(&StatusType::Active),
+                        created_at: to_time(key.create_date()),
+                    });
                 }
             }
         }
-        Ok(())
+        keys.sort_by(|a, b| (&a.user, &a.access_key_id).cmp(&(&b.user, &b.access_key_id)));
+        Ok(keys)
+    }
+}
+
+/// The credential report has no key ids; a key's creation time matches its slot's "last
+/// rotated". Fills them from the fresh key list so findings and commands can name the key.
+pub(crate) fn fill_key_ids(report: &mut CredentialReport, keys: &[AccessKey]) {
+    for row in report.rows.iter_mut().filter(|r| !r.is_root()) {
+        for key in keys.iter().filter(|k| k.user == row.user) {
+            if let Some(slot) = row
+                .access_keys
+                .iter_mut()
+                .find(|s| s.key_id.is_none() && same_second(s.last_rotated, key.created_at))
+            {
+                slot.key_id = Some(key.access_key_id.clone());
+            }
+        }
     }
 }
 

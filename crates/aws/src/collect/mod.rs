@@ -11,8 +11,9 @@ use aws_smithy_types::DateTime;
 use orgsweep_model::facts::{Facts, Source};
 use time::OffsetDateTime;
 
-pub use cloudtrail::parse_trail_event;
+pub use cloudtrail::{EventsRead, parse_trail_event};
 pub use credential_report::{ParseReportError, parse_credential_report};
+pub use iam::policy_document;
 pub use trail_logs::{ParseLocationError, TrailLogLocation, parse_log_file};
 
 use crate::error::AwsError;
@@ -34,6 +35,23 @@ impl AccountSession {
             Source::CredentialReport => {
                 facts.credential_report = Some(self.credential_report().await?);
             }
+            Source::AccessKeys => {
+                let users = facts
+                    .iam_authorization_details
+                    .as_ref()
+                    .map(|d| d.users.as_slice())
+                    .ok_or_else(|| AwsError::Other {
+                        operation: "iam:ListAccessKeys",
+                        message: "the user list (iam:GetAccountAuthorizationDetails) is \
+                                  unavailable"
+                            .to_owned(),
+                    })?;
+                let keys = self.all_access_keys(users).await?;
+                if let Some(report) = facts.credential_report.as_mut() {
+                    iam::fill_key_ids(report, &keys);
+                }
+                facts.access_keys = Some(keys);
+            }
             Source::AccountSummary => {
                 facts.account_summary = Some(self.account_summary().await?);
             }
@@ -50,15 +68,25 @@ impl AccountSession {
             }
             Source::TrailEvents => {
                 let window = self.shared.options.window_days;
-                let events = match &self.shared.options.cloudtrail_s3 {
+                let read = match self.events_source() {
                     Some(location) => {
                         self.caller()
-                            .trail_events_from_s3(location, &self.account_id, region, window)
+                            .trail_events_from_s3(&location, &self.account_id, region, window)
                             .await?
                     }
                     None => self.trail_events(region, window).await?,
                 };
-                facts.trail_events = Some(events);
+                if read.unparsed > 0 {
+                    facts.problems.push((
+                        Source::TrailEvents,
+                        format!(
+                            "{} CloudTrail record(s) could not be parsed (first: {})",
+                            read.unparsed,
+                            read.first_problem.as_deref().unwrap_or("unknown")
+                        ),
+                    ));
+                }
+                facts.trail_events = Some(read.events);
             }
             Source::ConfigRecorders => {
                 facts.config_recorders = Some(self.config_recorders(region).await?);

@@ -44,11 +44,9 @@ fn resource(
 }
 
 /// One grantee of a snapshot's or image's permission, as `shared_with` names it: an account
-/// id, or `all`. An image shared with an organization or OU is named by that organization's
-/// management account (the account in its ARN): the checks know the scanned organization's
-/// accounts, so sharing with the own organization stays quiet while sharing with a foreign
-/// one is reported instead of being invisible. An ARN of another shape is kept whole, which
-/// no account id matches, so it is reported too.
+/// id, `all` when public, or the ARN of an organization or OU an image is shared with. The
+/// check compares such an ARN with the scanned organization's own id, so sharing with a
+/// foreign organization is reported instead of being taken for "inside".
 fn grantee(
     group: Option<&PermissionGroup>,
     user_id: Option<&str>,
@@ -57,15 +55,7 @@ fn grantee(
     if group == Some(&PermissionGroup::All) {
         return Some(PUBLIC.to_owned());
     }
-    if let Some(user_id) = user_id {
-        return Some(user_id.to_owned());
-    }
-    let arn = organization_arn?;
-    let management = arn
-        .split(':')
-        .nth(4)
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    Some(management.unwrap_or(arn).to_owned())
+    user_id.or(organization_arn).map(str::to_owned)
 }
 
 impl AccountSession {

@@ -8,11 +8,10 @@ use std::io::Read;
 use std::str::FromStr;
 
 use flate2::read::GzDecoder;
-use orgsweep_model::facts::TrailEvent;
 use serde_json::Value;
 use time::{Date, Duration, OffsetDateTime};
 
-use super::cloudtrail::parse_trail_event;
+use super::cloudtrail::{EventsRead, parse_trail_event};
 use crate::error::AwsError;
 use crate::session::AccountSession;
 
@@ -51,23 +50,39 @@ impl FromStr for TrailLogLocation {
     }
 }
 
-/// The write events of one delivered log file (gzipped JSON with a `Records` list).
-pub fn parse_log_file(gzipped: &[u8]) -> Result<Vec<TrailEvent>, String> {
+/// The largest log file read: CloudTrail delivers files of a few MB; a larger one (or a
+/// gzip bomb) is refused instead of exhausting memory.
+const MAX_LOG_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The write events of one delivered log file (gzipped JSON with a `Records` list), with a
+/// count of the records that could not be parsed.
+pub fn parse_log_file(gzipped: &[u8]) -> Result<EventsRead, String> {
     let mut text = String::new();
     GzDecoder::new(gzipped)
+        .take(MAX_LOG_FILE_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| format!("not a gzipped log file: {e}"))?;
+    if text.len() as u64 > MAX_LOG_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MB once decompressed",
+            MAX_LOG_FILE_BYTES / 1024 / 1024
+        ));
+    }
     let file: Value =
         serde_json::from_str(&text).map_err(|e| format!("not a CloudTrail log file: {e}"))?;
-    Ok(file
+    let records = file
         .get("Records")
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .ok_or("not a CloudTrail log file: no Records list")?;
+    let mut read = EventsRead::default();
+    for record in records
+        .iter()
         // LookupEvents is asked for ReadOnly=false; keep the same events here.
         .filter(|r| r.get("readOnly").and_then(Value::as_bool) != Some(true))
-        .filter_map(parse_trail_event)
-        .collect())
+    {
+        read.push(parse_trail_event(record));
+    }
+    Ok(read)
 }
 
 fn days(start: OffsetDateTime, end: OffsetDateTime) -> Vec<Date> {
@@ -83,7 +98,61 @@ fn days(start: OffsetDateTime, end: OffsetDateTime) -> Vec<Date> {
     out
 }
 
+impl std::fmt::Display for TrailLogLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.prefix)
+    }
+}
+
 impl AccountSession {
+    /// The organization trail of this (management) account and its log location, when the
+    /// caller can list its bucket; otherwise why not, in a few words.
+    pub(crate) async fn readable_organization_trail(
+        &self,
+    ) -> Result<(String, TrailLogLocation), String> {
+        let home = self.home_region();
+        let described = self
+            .cloudtrail(Some(&home))
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot look for an organization trail: {}",
+                    self.error("cloudtrail:DescribeTrails", e)
+                )
+            })?;
+        let trail = described
+            .trail_list()
+            .iter()
+            .find(|t| t.is_organization_trail() == Some(true) && t.s3_bucket_name().is_some())
+            .ok_or("no organization trail")?;
+        let name = trail.name().unwrap_or_default().to_owned();
+        let bucket = trail.s3_bucket_name().unwrap_or_default();
+        let location: TrailLogLocation = match trail.s3_key_prefix() {
+            Some(prefix) => format!("s3://{bucket}/{prefix}"),
+            None => format!("s3://{bucket}"),
+        }
+        .parse()
+        .map_err(|e: ParseLocationError| e.to_string())?;
+        self.s3()
+            .list_objects_v2()
+            .bucket(&location.bucket)
+            .prefix(format!("{}AWSLogs/", location.prefix))
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "the organization trail's bucket {} is not readable: {}",
+                    location.bucket,
+                    self.error("s3:ListObjectsV2", e)
+                )
+            })?;
+        Ok((name, location))
+    }
+
     /// The write events of `account` in `region` over the window, from the trail's files.
     /// `self` is the session that can read the bucket (the caller's).
     pub async fn trail_events_from_s3(
@@ -92,7 +161,7 @@ impl AccountSession {
         account: &str,
         region: &str,
         window_days: u32,
-    ) -> Result<Vec<TrailEvent>, AwsError> {
+    ) -> Result<EventsRead, AwsError> {
         let end = OffsetDateTime::now_utc();
         let start = end - Duration::days(i64::from(window_days));
         let s3 = self.s3();
@@ -118,7 +187,7 @@ impl AccountSession {
                 .map(|p| format!("{p}{account}/")),
         );
 
-        let mut events = Vec::new();
+        let mut read = EventsRead::default();
         for base in &bases {
             for day in days(start, end) {
                 let prefix = format!(
@@ -147,24 +216,23 @@ impl AccountSession {
                             operation: "s3:GetObject",
                             message: format!("reading s3://{}/{key}: {e}", location.bucket),
                         })?;
-                        let parsed = parse_log_file(&bytes.into_bytes()).map_err(|message| {
-                            AwsError::Other {
-                                operation: "s3:GetObject",
-                                message: format!("s3://{}/{key}: {message}", location.bucket),
+                        match parse_log_file(&bytes.into_bytes()) {
+                            Ok(mut parsed) => {
+                                parsed
+                                    .events
+                                    .retain(|e| e.event_time >= start && e.event_time <= end);
+                                read.extend(parsed);
                             }
-                        })?;
-                        events.extend(
-                            parsed
-                                .into_iter()
-                                .filter(|e| e.event_time >= start && e.event_time <= end),
-                        );
+                            // One damaged file is counted, not the end of the source.
+                            Err(message) => {
+                                read.push(Err(format!("s3://{}/{key}: {message}", location.bucket)))
+                            }
+                        }
                     }
                 }
             }
         }
-        events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
-        events.dedup_by(|a, b| a.event_id == b.event_id);
-        Ok(events)
+        Ok(read.finish())
     }
 }
 
@@ -196,13 +264,17 @@ mod tests {
         let file = serde_json::json!({"Records": [
             {"eventID": "1", "eventName": "StopLogging", "eventTime": "2026-11-20T10:00:00Z", "readOnly": false},
             {"eventID": "2", "eventName": "DescribeTrails", "eventTime": "2026-11-20T10:00:01Z", "readOnly": true},
-            {"eventID": "3", "eventName": "ConsoleLogin", "eventTime": "2026-11-20T10:00:02Z"}
+            {"eventID": "3", "eventName": "ConsoleLogin", "eventTime": "2026-11-20T10:00:02Z"},
+            {"eventName": "DeleteTrail", "eventTime": "2026-11-20T10:00:03Z"}
         ]});
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
         gz.write_all(file.to_string().as_bytes()).expect("gzip");
-        let events = parse_log_file(&gz.finish().expect("gzip")).expect("parses");
-        let names: Vec<&str> = events.iter().map(|e| e.event_name.as_str()).collect();
+        let read = parse_log_file(&gz.finish().expect("gzip")).expect("parses");
+        let names: Vec<&str> = read.events.iter().map(|e| e.event_name.as_str()).collect();
+        // The last record has no eventID: counted, not dropped silently.
         assert_eq!(names, ["StopLogging", "ConsoleLogin"]);
+        assert_eq!(read.unparsed, 1);
+        assert_eq!(read.first_problem.as_deref(), Some("no eventID"));
         assert!(parse_log_file(b"plain text").is_err());
     }
 }

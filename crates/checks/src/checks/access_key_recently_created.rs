@@ -1,11 +1,11 @@
 //! An attacker with IAM write access usually mints their own access key first, so a key
-//! created inside the look-back window must be one somebody can vouch for. The credential
-//! report's "last rotated" time of a key slot is the key's creation time.
+//! created inside the look-back window must be one somebody can vouch for. The creation
+//! time comes from iam:ListAccessKeys, read fresh for every user: the credential report can
+//! be four hours old, and a key minted since is exactly the one that must not be missed.
 
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
-use crate::checks::iam_common::{key_evidence, key_ids};
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
 pub struct AccessKeyRecentlyCreated;
@@ -15,7 +15,7 @@ static META: CheckMeta = CheckMeta {
     title: "Access key created inside the look-back window",
     severity: Severity::High,
     scope: Scope::Account,
-    sources: &[Source::CredentialReport],
+    sources: &[Source::IamAuthorizationDetails, Source::AccessKeys],
     rationale: "Creating an access key is how an intruder turns a stolen session or password \
                 into lasting access; every new key should be one a person can vouch for.",
     remediation: &[
@@ -30,47 +30,44 @@ impl Check for AccessKeyRecentlyCreated {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        let report = ctx.credential_report()?;
+        let keys = ctx.access_keys()?;
+        let arn_of = |user: &str| {
+            ctx.facts
+                .iam_authorization_details
+                .as_ref()
+                .and_then(|d| d.users.iter().find(|u| u.name == user))
+                .map(|u| u.arn.clone())
+        };
         let mut drafts = Vec::new();
-        for row in &report.rows {
-            for (slot, key) in row.access_keys.iter().enumerate() {
-                if !ctx.in_window(key.last_rotated) {
-                    continue;
-                }
-                let user = &row.user;
-                let slot = slot + 1;
-                let (resource_id, key_ref) = key_ids(row, slot, key);
-                let created = rfc3339(key.last_rotated);
-                let created_text = created.as_str().unwrap_or("recently").to_owned();
-                let deactivate = if row.is_root() {
-                    format!(
-                        "If nobody did, sign in as the root user and deactivate key {key_ref} under Security credentials (root keys cannot be managed through IAM APIs)."
-                    )
-                } else {
-                    format!(
-                        "If nobody did, deactivate (do not delete) it: aws iam update-access-key --user-name {user} --access-key-id {key_ref} --status Inactive"
-                    )
-                };
-                let draft = FindingDraft::new(
-                    "iam_access_key",
-                    &resource_id,
-                    format!("Access key of {user} created {created_text}"),
-                    format!(
-                        "Key slot {slot} of {user} holds a key created {created_text}, inside the {}-day window; it is {}.",
-                        ctx.settings.window_days,
-                        if key.active { "active" } else { "inactive" }
-                    ),
-                );
-                drafts.push(
-                    key_evidence(draft, row, slot, key).remediation(vec![
-                        format!("Confirm with the owner of {user} that they created key {key_ref}."),
-                        deactivate,
-                        format!(
-                            "Review what the key did: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={key_ref}"
-                        ),
-                    ]),
-                );
-            }
+        for key in keys.iter().filter(|k| ctx.in_window(k.created_at)) {
+            let (user, key_id) = (&key.user, &key.access_key_id);
+            let created = rfc3339(key.created_at);
+            let created_text = created.as_str().unwrap_or("recently").to_owned();
+            let draft = FindingDraft::new(
+                "iam_access_key",
+                key_id,
+                format!("Access key {key_id} of {user} created {created_text}"),
+                format!(
+                    "User {user} has an access key created {created_text}, inside the {}-day window; it is {}.",
+                    ctx.settings.window_days,
+                    if key.active { "active" } else { "inactive" }
+                ),
+            )
+            .evidence("user", user.clone())
+            .evidence("user_arn", arn_of(user))
+            .evidence("access_key_id", key_id.clone())
+            .evidence("created", created)
+            .evidence("active", key.active)
+            .remediation(vec![
+                format!("Confirm with the owner of {user} that they created key {key_id}."),
+                format!(
+                    "If nobody did, deactivate (do not delete) it: aws iam update-access-key --user-name {user} --access-key-id {key_id} --status Inactive"
+                ),
+                format!(
+                    "Review what the key did: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={key_id}"
+                ),
+            ]);
+            drafts.push(draft);
         }
         Ok(drafts)
     }
@@ -79,37 +76,42 @@ impl Check for AccessKeyRecentlyCreated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fixtures::{NOW, days_ago, evaluate, report, row};
+    use crate::checks::fixtures::{NOW, days_ago, evaluate};
+    use orgsweep_model::facts::{AccessKey, Facts};
     use time::Duration;
 
-    #[test]
-    fn fires_for_keys_created_inside_the_window_in_either_slot() {
-        let mut fresh = row("build-bot");
-        fresh.access_keys[1].active = true;
-        fresh.access_keys[1].last_rotated = days_ago(1);
-        fresh.access_keys[1].key_id = Some("AKIAFRESH".to_owned());
-        let mut old = row("legacy");
-        old.access_keys[0].active = true;
-        old.access_keys[0].last_rotated = days_ago(30);
-        let mut edge = row("edge");
-        edge.access_keys[0].last_rotated = Some(NOW - Duration::days(7));
-        let mut just_outside = row("outside");
-        just_outside.access_keys[0].last_rotated =
-            Some(NOW - Duration::days(7) - Duration::seconds(1));
+    fn key(user: &str, id: &str, created: Option<time::OffsetDateTime>) -> AccessKey {
+        AccessKey {
+            user: user.to_owned(),
+            access_key_id: id.to_owned(),
+            active: true,
+            created_at: created,
+        }
+    }
 
-        let drafts = evaluate(
-            &AccessKeyRecentlyCreated,
-            &report(vec![fresh, old, edge, just_outside]),
-            "global",
-            &[],
-        )
-        .expect("source present");
+    #[test]
+    fn fires_for_keys_created_inside_the_window_from_the_fresh_key_list() {
+        let facts = Facts {
+            access_keys: Some(vec![
+                key("build-bot", "AKIAFRESH", days_ago(1)),
+                key("legacy", "AKIAOLD", days_ago(30)),
+                key("edge", "AKIAEDGE", Some(NOW - Duration::days(7))),
+                key(
+                    "outside",
+                    "AKIAOUT",
+                    Some(NOW - Duration::days(7) - Duration::seconds(1)),
+                ),
+                // Minted an hour ago: a credential report cached for four hours would not
+                // know this key yet.
+                key("intruder", "AKIANEW", Some(NOW - Duration::hours(1))),
+            ]),
+            ..Facts::default()
+        };
+        let drafts =
+            evaluate(&AccessKeyRecentlyCreated, &facts, "global", &[]).expect("source present");
         let ids: Vec<&str> = drafts.iter().map(|d| d.resource_id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["AKIAFRESH", "arn:aws:iam::111111111111:user/edge#key1"]
-        );
-        assert_eq!(drafts[0].evidence["key_slot"], 2);
+        assert_eq!(ids, ["AKIAFRESH", "AKIAEDGE", "AKIANEW"]);
+        assert_eq!(drafts[0].evidence["user"], "build-bot");
         assert!(
             drafts[0]
                 .remediation
@@ -119,14 +121,9 @@ mod tests {
     }
 
     #[test]
-    fn no_keys_no_findings() {
-        let drafts = evaluate(
-            &AccessKeyRecentlyCreated,
-            &report(vec![row("a")]),
-            "global",
-            &[],
-        )
-        .expect("source present");
-        assert!(drafts.is_empty());
+    fn without_the_key_list_it_fails_rather_than_staying_quiet() {
+        let err =
+            evaluate(&AccessKeyRecentlyCreated, &Facts::default(), "global", &[]).unwrap_err();
+        assert_eq!(err, CheckError::MissingSource(Source::AccessKeys));
     }
 }

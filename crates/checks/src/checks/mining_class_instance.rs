@@ -71,7 +71,7 @@ impl Check for MiningClassInstance {
         debug_assert_eq!(resources.len(), instances.len());
         Ok(resources
             .iter()
-            .filter(|r| r.state == Some("running") && !ctx.knows_resource(r))
+            .filter(|r| r.state == Some("running") && !ctx.knows_resource_anchored(r))
             .filter_map(|r| {
                 let instance_type = r.instance.map(|i| i.instance_type.as_str())?;
                 let why = mining_class(instance_type)?;
@@ -145,6 +145,43 @@ mod tests {
                 .remediation
                 .iter()
                 .any(|s| s.contains("stop-instances --region us-east-1 --instance-ids i-gpu"))
+        );
+    }
+
+    #[test]
+    fn tag_only_allow_rules_never_silence_it_but_an_id_rule_does() {
+        use crate::checks::fixtures::evaluate_with;
+        use crate::{AllowRule, Known, Settings};
+        let mut gpu = instance("i-gpu", "p3.2xlarge", "running");
+        // Whoever launched the instance chose its tags.
+        gpu.tags.insert("team".to_owned(), "platform".to_owned());
+        let facts = full_inventory(vec![gpu]);
+        let with_rule = |rule: AllowRule| {
+            let mut known = Known::default();
+            known.add_resource_rule(rule);
+            Settings {
+                known: Some(known),
+                ..Settings::default()
+            }
+        };
+        let by_tag = with_rule(AllowRule {
+            tag_key: Some("team".to_owned()),
+            tag_value: Some(glob::Pattern::new("platform").expect("glob")),
+            ..AllowRule::default()
+        });
+        let drafts =
+            evaluate_with(&MiningClassInstance, &facts, "us-east-1", &by_tag).expect("runs");
+        assert_eq!(drafts.len(), 1, "a tag-only rule silenced a GPU instance");
+        let by_id = with_rule(AllowRule {
+            account: Some(crate::checks::fixtures::ACCOUNT.to_owned()),
+            id: Some(glob::Pattern::new("i-gpu").expect("glob")),
+            ..AllowRule::default()
+        });
+        let drafts =
+            evaluate_with(&MiningClassInstance, &facts, "us-east-1", &by_id).expect("runs");
+        assert!(
+            drafts.is_empty(),
+            "an anchored rule is a person vouching for it"
         );
     }
 }

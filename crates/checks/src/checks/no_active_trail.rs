@@ -93,6 +93,8 @@ mod tests {
             organization_trail: false,
             logging,
             management_events,
+            s3_bucket: None,
+            s3_key_prefix: None,
         }
     }
 

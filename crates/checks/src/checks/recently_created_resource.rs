@@ -5,7 +5,7 @@ use orgsweep_model::Severity;
 use orgsweep_model::facts::RESOURCE_SOURCES;
 
 use crate::checks::resource_common::{containment_steps, described, resource_draft};
-use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, resource_label, rfc3339};
 
 pub struct RecentlyCreatedResource;
 
@@ -36,7 +36,11 @@ impl Check for RecentlyCreatedResource {
                 let when = when.as_str().unwrap_or("recently");
                 resource_draft(
                     r,
-                    format!("{} {} created {when}", r.resource_type, r.id),
+                    format!(
+                        "{} {} created {when}",
+                        resource_label(r.resource_type),
+                        r.id
+                    ),
                     format!(
                         "{} was created {when}, inside the {window}-day window.",
                         described(r)

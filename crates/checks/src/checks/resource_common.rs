@@ -4,7 +4,7 @@
 use orgsweep_model::facts::ResourceView;
 use serde_json::json;
 
-use crate::{Context, FindingDraft, rfc3339};
+use crate::{Context, FindingDraft, resource_label, rfc3339};
 
 /// A draft about `r` with its facts as evidence; the caller adds title-specific detail.
 pub(crate) fn resource_draft(r: &ResourceView<'_>, title: String, detail: String) -> FindingDraft {
@@ -28,8 +28,12 @@ pub(crate) fn resource_draft(r: &ResourceView<'_>, title: String, detail: String
 /// "The tag Name=…" for details, so a person recognises the resource.
 pub(crate) fn described(r: &ResourceView<'_>) -> String {
     match r.tags.get("Name") {
-        Some(name) => format!("{} {} (Name \"{name}\")", r.resource_type, r.id),
-        None => format!("{} {}", r.resource_type, r.id),
+        Some(name) => format!(
+            "{} {} (Name \"{name}\")",
+            resource_label(r.resource_type),
+            r.id
+        ),
+        None => format!("{} {}", resource_label(r.resource_type), r.id),
     }
 }
 

@@ -152,6 +152,26 @@ impl Check for RoleTrustsExternalAccount {
                 continue;
             }
             let Some(policy) = &role.trust_policy else {
+                // A trust policy nobody can read cannot be vouched for: it is a finding of
+                // its own, never a silent pass.
+                if let Some(error) = &role.trust_policy_error {
+                    let name = &role.name;
+                    let mut draft = FindingDraft::new(
+                        "iam_role",
+                        &role.arn,
+                        format!("Trust policy of role {name} could not be parsed"),
+                        format!(
+                            "The trust policy of role {name} is not a policy orgsweep can read ({error}); who may assume the role is unknown."
+                        ),
+                    )
+                    .evidence("parse_error", error.clone())
+                    .remediation(vec![
+                        format!("Read the trust policy by hand: aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument"),
+                        "If it trusts anyone outside the organization without a reason, replace it with a policy naming only the accounts that need the role.".to_owned(),
+                    ]);
+                    draft.severity = Some(Severity::Medium);
+                    drafts.push(draft);
+                }
                 continue;
             };
             let outside: Vec<Trusted> = trusted_principals(policy)
@@ -283,6 +303,7 @@ mod tests {
             created_at: None,
             policies: AttachedPolicies::default(),
             trust_policy: Some(policy),
+            trust_policy_error: None,
             last_used_at: None,
         }
     }
@@ -345,5 +366,33 @@ mod tests {
                 .iter()
                 .any(|s| s.contains("update-assume-role-policy --role-name outside"))
         );
+    }
+
+    #[test]
+    fn an_unreadable_trust_policy_is_a_finding_not_a_pass() {
+        let mut unreadable = role("mystery", "/", json!({}));
+        unreadable.trust_policy = None;
+        unreadable.trust_policy_error = Some("not a JSON policy document: EOF".to_owned());
+        let facts = Facts {
+            iam_authorization_details: Some(IamAuthorizationDetails {
+                roles: vec![unreadable],
+                ..IamAuthorizationDetails::default()
+            }),
+            ..Facts::default()
+        };
+        let drafts = evaluate_with(
+            &RoleTrustsExternalAccount,
+            &facts,
+            "global",
+            &Settings::default(),
+        )
+        .expect("runs");
+        assert_eq!(drafts.len(), 1);
+        assert!(
+            drafts[0].title.contains("could not be parsed"),
+            "{}",
+            drafts[0].title
+        );
+        assert_eq!(drafts[0].severity, Some(Severity::Medium));
     }
 }

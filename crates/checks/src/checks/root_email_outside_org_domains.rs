@@ -40,7 +40,7 @@ impl Check for RootEmailOutsideOrgDomains {
         let domains = &ctx.settings.email_domains;
         if domains.is_empty() {
             return Err(CheckError::NotConfigured(
-                "no email_domains in orgsweep.toml",
+                "no email domains: set --email-domains, or email_domains in the settings file (--config)",
             ));
         }
         let Some(account) = &ctx.facts.account else {

@@ -7,7 +7,28 @@ use orgsweep_model::facts::{PUBLIC, ResourceKind, Source};
 use serde_json::json;
 
 use crate::checks::resource_common::{containment_steps, described, resource_draft};
-use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, resource_label};
+
+/// Whether a grantee is inside the scanned organization: one of its accounts, or the ARN of
+/// the organization itself or one of its OUs (`…:organization/o-x`, `…:ou/o-x/ou-…`). An
+/// ARN of another organization, or one that does not parse, is outside: it is reported.
+fn inside(ctx: &Context<'_>, grantee: &str) -> bool {
+    if grantee == PUBLIC {
+        return false;
+    }
+    if !grantee.starts_with("arn:") {
+        return ctx.settings.organization_accounts.contains(grantee);
+    }
+    let resource = grantee.splitn(6, ':').nth(5).unwrap_or("");
+    let organization = resource
+        .strip_prefix("organization/")
+        .or_else(|| resource.strip_prefix("ou/"))
+        .and_then(|rest| rest.split('/').next());
+    match (organization, ctx.settings.organization_id.as_deref()) {
+        (Some(theirs), Some(ours)) => theirs == ours,
+        _ => false,
+    }
+}
 
 pub struct SharedOutsideOrg;
 
@@ -39,14 +60,13 @@ impl Check for SharedOutsideOrg {
                 return Err(CheckError::MissingSource(Source::Ec2Resources(kind)));
             }
         }
-        let org = &ctx.settings.organization_accounts;
         let mut drafts = Vec::new();
         for r in ctx.facts.resources().filter(|r| !r.shared_with.is_empty()) {
             let outside: Vec<&str> = r
                 .shared_with
                 .iter()
                 .map(String::as_str)
-                .filter(|a| *a == PUBLIC || !org.contains(*a))
+                .filter(|grantee| !inside(ctx, grantee))
                 .collect();
             if outside.is_empty() {
                 continue;
@@ -62,7 +82,11 @@ impl Check for SharedOutsideOrg {
             };
             let mut draft = resource_draft(
                 &r,
-                format!("{} {} is shared with {whom}", r.resource_type, r.id),
+                format!(
+                    "{} {} is shared with {whom}",
+                    resource_label(r.resource_type),
+                    r.id
+                ),
                 format!("{} can be copied by {whom}.", described(&r)),
             )
             .evidence("outside_organization", json!(outside))
@@ -134,5 +158,33 @@ mod tests {
             drafts[0].evidence["outside_organization"],
             json!(["999999999999"])
         );
+    }
+
+    #[test]
+    fn images_shared_with_an_organization_or_ou_are_compared_with_ours() {
+        let ours = "arn:aws:organizations::111111111111:organization/o-ours12345";
+        let our_ou = "arn:aws:organizations::111111111111:ou/o-ours12345/ou-ab12-cdef3456";
+        let theirs = "arn:aws:organizations::444455556666:organization/o-theirs999";
+        let their_ou = "arn:aws:organizations::444455556666:ou/o-theirs999/ou-zz99-yyyy8888";
+        let mut facts = full_inventory(vec![]);
+        facts.ec2_resources.insert(
+            ResourceKind::Image,
+            vec![
+                shared("ami-org", &[ours]),
+                shared("ami-ou", &[our_ou]),
+                shared("ami-foreign-org", &[theirs]),
+                shared("ami-foreign-ou", &[their_ou]),
+                shared("ami-garbage", &["arn:not-quite"]),
+            ],
+        );
+        let settings = Settings {
+            organization_id: Some("o-ours12345".to_owned()),
+            ..Settings::default()
+        };
+        let drafts =
+            evaluate_with(&SharedOutsideOrg, &facts, "us-east-1", &settings).expect("runs");
+        let ids: Vec<&str> = drafts.iter().map(|d| d.resource_id.as_str()).collect();
+        assert_eq!(ids, ["ami-foreign-org", "ami-foreign-ou", "ami-garbage"]);
+        assert_eq!(drafts[0].evidence["outside_organization"], json!([theirs]));
     }
 }

@@ -222,6 +222,9 @@ impl Check for SuspiciousEvent {
                 .evidence("count", events.len())
                 .evidence("groups", json!(groups))
                 .evidence("events", json!(evidence))
+                // Every event id (not just the sample above): a later report tells a finding
+                // that gained events from one that did not.
+                .evidence("event_ids", json!(events.iter().map(|(e, _)| e.event_id.as_str()).collect::<std::collections::BTreeSet<_>>()))
                 .evidence("known_principal", known)
                 .remediation(steps(&principal, &events, ctx.region));
                 if known {

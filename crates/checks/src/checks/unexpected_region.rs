@@ -6,7 +6,7 @@ use orgsweep_model::facts::RESOURCE_SOURCES;
 use serde_json::json;
 
 use crate::checks::resource_common::{containment_steps, described, resource_draft};
-use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, resource_label};
 
 pub struct UnexpectedRegion;
 
@@ -34,7 +34,7 @@ impl Check for UnexpectedRegion {
         let expected = &ctx.settings.expected_regions;
         if expected.is_empty() {
             return Err(CheckError::NotConfigured(
-                "no expected regions configured (--expected-regions)",
+                "no expected regions: set --expected-regions, or expected_regions in the settings file (--config)",
             ));
         }
         let resources = ctx.resources()?;
@@ -53,7 +53,11 @@ impl Check for UnexpectedRegion {
                 );
                 resource_draft(
                     r,
-                    format!("{} {} in unexpected region {region}", r.resource_type, r.id),
+                    format!(
+                        "{} {} in unexpected region {region}",
+                        resource_label(r.resource_type),
+                        r.id
+                    ),
                     format!(
                         "{} is in {region}, outside the expected regions {}.",
                         described(r),

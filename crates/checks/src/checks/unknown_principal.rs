@@ -65,7 +65,7 @@ impl Check for UnknownPrincipal {
             .known
             .as_ref()
             .ok_or(CheckError::NotConfigured(
-                "no baseline (--baseline) or known_principals",
+                "no baseline: pass --baseline (orgsweep baseline writes one), or set known_principals in the settings file (--config)",
             ))?;
         let details = ctx.iam_authorization_details()?;
         Ok(principals(details)
@@ -110,6 +110,7 @@ mod tests {
             created_at: days_ago(3),
             policies: AttachedPolicies::default(),
             trust_policy: None,
+            trust_policy_error: None,
             last_used_at: None,
         }
     }

@@ -5,7 +5,7 @@ use orgsweep_model::Severity;
 use orgsweep_model::facts::RESOURCE_SOURCES;
 
 use crate::checks::resource_common::{containment_steps, described, resource_draft};
-use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
+use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, resource_label};
 
 pub struct UnknownResource;
 
@@ -36,7 +36,7 @@ impl Check for UnknownResource {
             .is_some_and(|k| k.covers_resources())
         {
             return Err(CheckError::NotConfigured(
-                "no baseline (--baseline) or allow rules",
+                "no baseline: pass --baseline (orgsweep baseline writes one), or add [[allow]] rules to the settings file (--config)",
             ));
         }
         Ok(ctx
@@ -54,7 +54,7 @@ impl Check for UnknownResource {
                 );
                 resource_draft(
                     r,
-                    format!("Unknown {} {}", r.resource_type, r.id),
+                    format!("Unknown {} {}", resource_label(r.resource_type), r.id),
                     format!("{} is in neither the baseline nor an allow rule.", described(r)),
                 )
                 .remediation(steps)
