@@ -138,13 +138,15 @@ impl<'a> Context<'a> {
             .ok_or(CheckError::MissingSource(Source::AccountSummary))
     }
 
-    /// Every resource of the region, or the first resource source that is missing: checks
-    /// over the whole inventory must not pass silently over a kind that failed.
+    /// Every collected resource of the region. A kind whose source failed is simply absent
+    /// here: the engine records that source's failure in `coverage` for every check that
+    /// declares it, so the check's verdict on the other kinds still counts while the gap
+    /// stays visible. Fails only when no resource source at all was collected.
     pub fn resources(&self) -> Result<Vec<ResourceView<'a>>, CheckError> {
-        match self.facts.missing_resource_source() {
-            Some(source) => Err(CheckError::MissingSource(source)),
-            None => Ok(self.facts.resources().collect()),
+        if self.facts.ec2_instances.is_none() && self.facts.ec2_resources.is_empty() {
+            return Err(CheckError::MissingSource(Source::Ec2Instances));
         }
+        Ok(self.facts.resources().collect())
     }
 
     pub fn config_recorders(&self) -> Result<&'a [ConfigRecorder], CheckError> {

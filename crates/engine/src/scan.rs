@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::StreamExt;
 use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
-use orgsweep_model::facts::{AccountInfo, Contact, Facts, Source};
+use orgsweep_model::facts::{AccountInfo, Contact, Facts, RESOURCE_SOURCES, Source};
 use orgsweep_model::{
     Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION,
     Severity, Shard, Stats, Tool, shard_of,
@@ -645,6 +645,21 @@ fn run_checks(
         let meta = check.meta();
         let verdict = match orgsweep_checks::run(check, &ctx) {
             Ok(mut findings) => {
+                // An inventory kind the check declares that failed, while the check could
+                // still judge the other kinds: the verdict is partial, and coverage says so.
+                // (Other sources fail the check outright, or it decided from a fallback.)
+                for source in meta.sources.iter().filter(|s| RESOURCE_SOURCES.contains(s)) {
+                    if let Some(err) = collected.failed.get(source) {
+                        complete = false;
+                        outcome.cover(
+                            account,
+                            region,
+                            Some(meta.id),
+                            CoverageStatus::Failed,
+                            Some(format!("{source}: {err}")),
+                        );
+                    }
+                }
                 // Records of a source the check read that could not be parsed: the check's
                 // verdict is partial, and coverage says so.
                 for (source, problem) in &collected.facts.problems {

@@ -1,15 +1,29 @@
-//! The remediation runbook (`orgsweep plan`): every finding's steps, grouped by account and
-//! ordered the way AWS's incident guidance works through a compromise — contain credentials,
-//! review activity, deal with resources, fix account details, secure root last — each step
-//! a checkbox, steps that need a person marked as such.
+//! The remediation runbook (`orgsweep plan`): every finding's steps, ordered across the
+//! whole organization the way AWS's incident guidance works through a compromise — contain
+//! credentials, review activity, deal with resources, fix account details, secure root
+//! last — with every account's critical and high work before anyone's hygiene, each step a
+//! checkbox, steps that need a person marked as such.
+//!
+//! An incident is organization-wide: a member account's exposed key must not wait behind the
+//! management account's missing security contact just because the management account sorts
+//! first. So the plan is ordered by urgency tier, then phase, then severity, and each finding
+//! says which account (and role) its commands run in.
+//!
+//! `plan.md` is read raw in terminals and rendered by Git forges, so it must be safe
+//! Markdown: account names, user names, tags and every other value from AWS are either in
+//! code spans (fenced with enough backticks for any value) or backslash-escaped, and
+//! commands are always in code spans. A user called `a_b*c*` or a tag `[x](http://evil)`
+//! renders as text, never as emphasis or a link.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use askama::Template;
-use orgsweep_model::{Finding, Report};
+use orgsweep_model::{Finding, Report, Severity};
+use sha2::{Digest, Sha256};
 
 use crate::RenderError;
+use crate::html::{base64, human_time, visible};
 
 /// The guidance's order; a check belongs to the first phase whose prefix matches.
 const PHASES: &[(&str, &[&str])] = &[
@@ -37,15 +51,56 @@ const PHASES: &[(&str, &[&str])] = &[
 ];
 const OTHER_PHASE: &str = "Other";
 
-fn phase_of(check_id: &str) -> usize {
+/// The role the plan tells people to use in a member account: the one Organizations creates,
+/// or whatever the organization uses for remediation. The report does not record the role
+/// the scan used, and the scan's role is read-only anyway.
+pub(crate) const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+
+pub(crate) fn phase_of(check_id: &str) -> usize {
     PHASES
         .iter()
         .position(|(_, ids)| ids.iter().any(|id| check_id.starts_with(id)))
         .unwrap_or(PHASES.len())
 }
 
-fn phase_name(index: usize) -> &'static str {
+pub(crate) fn phase_name(index: usize) -> &'static str {
     PHASES.get(index).map_or(OTHER_PHASE, |(name, _)| name)
+}
+
+/// Urgency tiers: a low-severity unused key (phase 1) must not push a critical miner
+/// (phase 3) down the page, so severity tiers come before phases.
+const TIERS: [&str; 3] = ["Critical and high", "Medium", "Low and info"];
+
+pub(crate) fn tier_of(severity: Severity) -> usize {
+    match severity {
+        Severity::Critical | Severity::High => 0,
+        Severity::Medium => 1,
+        Severity::Low | Severity::Info => 2,
+    }
+}
+
+/// The order of work across the organization: tier, phase, most severe first, then a stable
+/// tie-break so two runs print the same plan.
+pub(crate) fn plan_key(
+    f: &Finding,
+) -> (
+    usize,
+    usize,
+    std::cmp::Reverse<Severity>,
+    &str,
+    &str,
+    &str,
+    &str,
+) {
+    (
+        tier_of(f.severity),
+        phase_of(&f.check_id),
+        std::cmp::Reverse(f.severity),
+        &f.account_id,
+        &f.check_id,
+        &f.resource_id,
+        &f.id,
+    )
 }
 
 /// Steps only a person can do: deciding, asking, signing in as root, talking to Support.
@@ -66,114 +121,492 @@ pub fn step_anchor(finding: &Finding) -> String {
     format!("step-{}", finding.id)
 }
 
-struct Phase<'a> {
+/// A piece of prose or of code (a command, or a value from AWS) in a title or a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub(crate) text: String,
+    pub(crate) code: bool,
+}
+
+struct StepLine {
+    person: bool,
+    segments: Vec<Segment>,
+}
+
+struct PlanItem<'a> {
+    finding: &'a Finding,
+    title: Vec<Segment>,
+    account_name: String,
+    /// Commands run in the management account with its own credentials, in a member account
+    /// through a role.
+    management: bool,
+    resource_id: String,
+    steps: Vec<StepLine>,
+}
+
+struct PlanPhase<'a> {
     name: &'static str,
-    findings: Vec<&'a Finding>,
+    items: Vec<PlanItem<'a>>,
 }
 
-struct AccountPlan<'a> {
-    account_id: &'a str,
-    name: &'a str,
-    phases: Vec<Phase<'a>>,
+struct PlanTier<'a> {
+    name: &'static str,
+    count: usize,
+    phases: Vec<PlanPhase<'a>>,
 }
 
-fn accounts<'a>(report: &'a Report) -> Vec<AccountPlan<'a>> {
+struct Plan<'a> {
+    management_account_id: &'a str,
+    started_at: String,
+    tiers: Vec<PlanTier<'a>>,
+    /// Accepted risk: listed so the report's links land somewhere, not planned.
+    muted: Vec<PlanItem<'a>>,
+}
+
+fn build(report: &Report) -> Plan<'_> {
     let names: BTreeMap<&str, &str> = report
         .accounts
         .iter()
         .map(|a| (a.account_id.as_str(), a.name.as_str()))
         .collect();
-    let mut by_account: BTreeMap<&str, BTreeMap<usize, Vec<&Finding>>> = BTreeMap::new();
-    for f in &report.findings {
-        by_account
-            .entry(&f.account_id)
-            .or_default()
-            .entry(phase_of(&f.check_id))
-            .or_default()
-            .push(f);
-    }
-    by_account
-        .into_iter()
-        .map(|(account_id, phases)| AccountPlan {
-            account_id,
-            name: names.get(account_id).copied().unwrap_or(""),
-            phases: phases
-                .into_iter()
-                .map(|(i, findings)| Phase {
-                    name: phase_name(i),
-                    findings,
+    let management = report.run.management_account_id.as_str();
+    let item = |f: &Finding| {
+        let tokens = value_tokens(f);
+        PlanItem {
+            finding: f,
+            title: prose_segments(&f.title, &tokens),
+            account_name: visible(names.get(f.account_id.as_str()).copied().unwrap_or(""), 200)
+                .into_owned(),
+            management: f.account_id == management,
+            resource_id: visible(&f.resource_id, 2048).into_owned(),
+            steps: f
+                .remediation
+                .iter()
+                .map(|step| StepLine {
+                    person: needs_person(step),
+                    segments: step_segments(step, &tokens),
                 })
                 .collect(),
+        }
+    };
+
+    let mut planned: Vec<&Finding> = report.findings.iter().filter(|f| !f.muted).collect();
+    planned.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
+    let mut tiers: Vec<PlanTier<'_>> = Vec::new();
+    for f in planned {
+        let (tier, phase) = (tier_of(f.severity), phase_name(phase_of(&f.check_id)));
+        if tiers.last().is_none_or(|t| t.name != TIERS[tier]) {
+            tiers.push(PlanTier {
+                name: TIERS[tier],
+                count: 0,
+                phases: Vec::new(),
+            });
+        }
+        let Some(current) = tiers.last_mut() else {
+            continue;
+        };
+        current.count += 1;
+        if current.phases.last().is_none_or(|p| p.name != phase) {
+            current.phases.push(PlanPhase {
+                name: phase,
+                items: Vec::new(),
+            });
+        }
+        if let Some(p) = current.phases.last_mut() {
+            p.items.push(item(f));
+        }
+    }
+    let mut muted: Vec<&Finding> = report.findings.iter().filter(|f| f.muted).collect();
+    muted.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
+    Plan {
+        management_account_id: management,
+        started_at: human_time(report.run.started_at),
+        tiers,
+        muted: muted.into_iter().map(item).collect(),
+    }
+}
+
+/// Values of the finding that may appear inside its prose (the user in "Confirm with the
+/// owner of alice"), so they can be set in code rather than trusted as prose.
+fn value_tokens(f: &Finding) -> Vec<String> {
+    const KEYS: &[&str] = &[
+        "user",
+        "user_arn",
+        "user_name",
+        "name",
+        "principal",
+        "access_key_id",
+        "key_name",
+        "image_id",
+        "instance_profile_arn",
+        "accounts",
+        "role",
+        "role_name",
+    ];
+    let mut tokens = vec![f.resource_id.clone(), f.account_id.clone()];
+    if let Some(last) = f.resource_id.rsplit(['/', ':']).next() {
+        tokens.push(last.to_owned());
+    }
+    for key in KEYS {
+        match f.evidence.get(*key) {
+            Some(serde_json::Value::String(s)) => tokens.push(s.clone()),
+            Some(serde_json::Value::Array(values)) => tokens.extend(
+                values
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_owned),
+            ),
+            _ => {}
+        }
+    }
+    // Short values ("ci", "a") would mark ordinary words; very long ones cannot be prose.
+    tokens.retain(|t| (3..=512).contains(&t.chars().count()) && t.trim() == t);
+    // Longest first, so an ARN wins over the user name at its end.
+    tokens.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    tokens.dedup();
+    tokens
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Splits prose into text and the finding's values (and any 12-digit account id), the values
+/// becoming code.
+fn prose_segments(text: &str, tokens: &[String]) -> Vec<Segment> {
+    let text = visible(text, 4096);
+    let mut out: Vec<Segment> = Vec::new();
+    let mut push = |s: &str, code: bool| {
+        if s.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.code == code && !code => last.text.push_str(s),
+            _ => out.push(Segment {
+                text: s.to_owned(),
+                code,
+            }),
+        }
+    };
+    let mut start = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let at_boundary = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_word_char(c));
+        let found = at_boundary
+            .then(|| {
+                tokens
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|t| text[i..].starts_with(t))
+                    .chain(account_id_at(&text[i..]))
+                    .find(|t| {
+                        text[i + t.len()..]
+                            .chars()
+                            .next()
+                            .is_none_or(|c| !is_word_char(c))
+                    })
+            })
+            .flatten();
+        if let Some(token) = found {
+            push(&text[start..i], false);
+            push(&text[i..i + token.len()], true);
+            i += token.len();
+            start = i;
+        } else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    push(&text[start..], false);
+    out
+}
+
+fn account_id_at(s: &str) -> Option<&str> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    (digits == 12).then(|| &s[..12])
+}
+
+/// Splits a remediation step into prose and commands: a command starts at `aws <service>`
+/// and runs to the end of the step, or to where the prose resumes (", then", " (", an
+/// unmatched closing parenthesis) outside quotes.
+fn step_segments(step: &str, tokens: &[String]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = step;
+    while !rest.is_empty() {
+        let Some(start) = command_start(rest) else {
+            out.extend(prose_segments(rest, tokens));
+            break;
+        };
+        out.extend(prose_segments(&rest[..start], tokens));
+        let end = start + command_len(&rest[start..]);
+        out.push(Segment {
+            text: visible(&rest[start..end], 8192).into_owned(),
+            code: true,
+        });
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn command_start(s: &str) -> Option<usize> {
+    s.match_indices("aws ").map(|(i, _)| i).find(|&i| {
+        let before_ok = s[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == ' ' || c == '(' || c == '"' || c == '\'');
+        let after_ok = s[i + 4..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase());
+        before_ok && after_ok
+    })
+}
+
+fn command_len(s: &str) -> usize {
+    let mut quote: Option<char> = None;
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return i,
+            (None, ')') => depth -= 1,
+            (None, ',') if s[i..].starts_with(", then ") => return i,
+            (None, ' ') if depth == 0 && s[i..].starts_with(" (") => return i,
+            (None, ';') => return i,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+/// Markdown-escapes prose. Lines are our own (values never bring a newline), so only inline
+/// constructs matter: emphasis, code, links and images, raw HTML and entities, GFM's
+/// strikethrough, tables and bare-URL and e-mail autolinks, and math.
+pub(crate) fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    let mut word_start = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '~' | ':' | '@'
+            | '$' | '#' | '(' | ')' | '{' | '}' | '^' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // `www.` starts a GFM autolink even without a scheme.
+            'w' | 'W' if word_start => {
+                out.push(c);
+                let mut rest = String::new();
+                while let Some(&n) = chars.peek() {
+                    if rest.len() < 3 && (n == 'w' || n == 'W' || n == '.') {
+                        rest.push(n);
+                        chars.next();
+                        if n == '.' {
+                            break;
+                        }
+                    } else {
+                        break;
+                    }
+                }
+                if rest.ends_with('.') {
+                    out.push_str(&rest[..rest.len() - 1]);
+                    out.push_str("\\.");
+                } else {
+                    out.push_str(&rest);
+                }
+            }
+            c => out.push(c),
+        }
+        word_start = !out.chars().next_back().is_some_and(char::is_alphanumeric);
+    }
+    out
+}
+
+/// A code span that holds any value: a fence longer than any backtick run inside, padded
+/// when the value starts or ends with a backtick or a space (CommonMark strips one space on
+/// each side), newlines flattened (a newline would let a value start a block).
+pub(crate) fn md_code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = s.starts_with('`')
+        || s.ends_with('`')
+        || (s.starts_with(' ') && s.ends_with(' ') && s.trim() != "");
+    let space = if pad { " " } else { "" };
+    format!("{fence}{space}{s}{space}{fence}")
+}
+
+fn md_segments(segments: &[Segment]) -> String {
+    segments
+        .iter()
+        .map(|s| {
+            if s.code {
+                md_code(&s.text)
+            } else {
+                md_text(&s.text)
+            }
         })
         .collect()
 }
 
-/// The plan as Markdown with `- [ ]` checkboxes. Values from AWS are put in code spans
-/// with backticks removed, so they cannot turn into links or markup.
-pub fn plan_markdown(report: &Report) -> String {
-    let code = |s: &str| format!("`{}`", s.replace('`', "'").replace('\n', " "));
-    let text = |s: &str| {
-        s.replace(['\n', '\r'], " ")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut out = String::new();
+/// Only hash-like characters may go into the raw `<a id>` of the Markdown.
+fn md_anchor(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
+    let f = item.finding;
     let _ = writeln!(
         out,
-        "# Remediation plan for organization {}\n\nFrom the scan started {}. Work through each account top to bottom; steps marked **[person]** need a human decision or sign-in.\n",
-        report.run.management_account_id,
-        report
-            .run
-            .started_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
+        "<a id=\"{}\"></a>\n#### \\[{}\\] {}\n",
+        md_anchor(&step_anchor(f)),
+        f.severity.as_str(),
+        md_segments(&item.title)
     );
-    for account in accounts(report) {
+    let name = if item.account_name.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", md_code(&item.account_name))
+    };
+    let role = if item.management {
+        "the management account: use its administrator credentials".to_owned()
+    } else {
+        format!(
+            "assume {} or your remediation role in it, from the management account {}",
+            md_code(MEMBER_ROLE),
+            md_code(management_account_id)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "Run in account {}{name} ({role}). Check {}, region {}, resource {}.",
+        md_code(&visible(&f.account_id, 64)),
+        md_code(&visible(&f.check_id, 128)),
+        md_code(&visible(&f.region, 64)),
+        md_code(&item.resource_id)
+    );
+    if f.scanner_identity {
         let _ = writeln!(
             out,
-            "## Account {} {}\n",
-            code(account.account_id),
-            text(account.name)
+            "\n**orgsweep's own identity**: `orgsweep remediate` never contains it; change it deliberately."
         );
-        for phase in account.phases {
+    }
+    if let Some(reason) = f.mute_reason.as_deref() {
+        let _ = writeln!(
+            out,
+            "\nMuted (accepted risk): {}",
+            md_text(&visible(reason, 1024))
+        );
+    }
+    let _ = writeln!(out);
+    for step in &item.steps {
+        let person = if step.person { "**\\[person\\]** " } else { "" };
+        let _ = writeln!(out, "- [ ] {person}{}", md_segments(&step.segments));
+    }
+    let _ = writeln!(out);
+}
+
+/// The plan as Markdown with `- [ ]` checkboxes, ordered across the organization.
+pub fn plan_markdown(report: &Report) -> String {
+    let plan = build(report);
+    let management = visible(plan.management_account_id, 64);
+    let mut out = String::new();
+    let total: usize = plan.tiers.iter().map(|t| t.count).sum();
+    let _ = writeln!(
+        out,
+        "# Remediation plan for organization {}\n\n\
+         From the scan started {}: {total} findings to work through{}. \
+         The order is for the whole organization: critical and high findings in every account \
+         first, in the guidance's phases (contain credentials, review activity, resources, \
+         account details, root MFA), then medium, then low and info. Each finding says which \
+         account its commands run in: the management account {} with its administrator \
+         credentials, a member account by assuming {} or your remediation role in it. Steps \
+         marked **\\[person\\]** need a human decision or sign-in.\n",
+        md_code(&management),
+        md_text(&plan.started_at),
+        if plan.muted.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} more muted as accepted risk)", plan.muted.len())
+        },
+        md_code(&management),
+        md_code(MEMBER_ROLE),
+    );
+    if plan.tiers.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to do: the report has no findings to act on.\n"
+        );
+    }
+    for tier in &plan.tiers {
+        let _ = writeln!(out, "## {} ({})\n", tier.name, tier.count);
+        for phase in &tier.phases {
             let _ = writeln!(out, "### {}\n", phase.name);
-            for f in phase.findings {
-                let _ = writeln!(
-                    out,
-                    "<a id=\"{}\"></a>\n#### [{}] {} ({}, {})\n",
-                    step_anchor(f),
-                    f.severity.as_str(),
-                    text(&f.title),
-                    code(&f.check_id),
-                    code(&f.region)
-                );
-                for step in &f.remediation {
-                    let person = if needs_person(step) {
-                        "**[person]** "
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(out, "- [ ] {person}{}", text(step));
-                }
-                let _ = writeln!(out);
+            for item in &phase.items {
+                md_item(&mut out, item, &management);
             }
+        }
+    }
+    if !plan.muted.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Muted (accepted risk)\n\nNot planned: a mute rule accepted these. Listed so nothing is silently missing.\n"
+        );
+        for item in &plan.muted {
+            md_item(&mut out, item, &management);
         }
     }
     out
 }
 
+/// The plan page's only style; its hash goes into the CSP like the report's.
+const PLAN_STYLE_SOURCE: &str = include_str!("../templates/plan.css");
+
+fn plan_style() -> &'static str {
+    PLAN_STYLE_SOURCE
+        .strip_suffix('\n')
+        .unwrap_or(PLAN_STYLE_SOURCE)
+}
+
 #[derive(Template)]
 #[template(path = "plan.html", whitespace = "minimize")]
 struct PlanPage<'a> {
-    management_account_id: &'a str,
-    accounts: Vec<AccountPlan<'a>>,
+    csp: String,
+    plan: Plan<'a>,
+    member_role: &'static str,
 }
 
 /// The same plan as one self-contained HTML page (escaped like the report).
 pub fn plan_html(report: &Report) -> Result<String, RenderError> {
+    let hash = base64(&Sha256::digest(plan_style().as_bytes()));
     PlanPage {
-        management_account_id: &report.run.management_account_id,
-        accounts: accounts(report),
+        csp: format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'"
+        ),
+        plan: build(report),
+        member_role: MEMBER_ROLE,
     }
     .render()
     .map_err(RenderError::Html)
@@ -217,5 +650,53 @@ mod tests {
         assert!(html.contains("person"));
         assert!(html.contains("type=\"checkbox\""));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+        assert!(html.contains("<code>aws iam update-access-key --status Inactive</code>"));
+    }
+
+    #[test]
+    fn commands_are_split_from_prose() {
+        let seg = |s: &str| step_segments(s, &[]);
+        let code = |v: &[Segment]| -> Vec<String> {
+            v.iter()
+                .filter(|s| s.code)
+                .map(|s| s.text.clone())
+                .collect()
+        };
+        assert_eq!(
+            code(&seg(
+                "If not, keep evidence: aws ec2 create-snapshot --volume-id vol-1 --description \"a (b), then c\""
+            )),
+            ["aws ec2 create-snapshot --volume-id vol-1 --description \"a (b), then c\""]
+        );
+        let two = seg(
+            "If known: enable MFA (aws iam create-virtual-mfa-device --name x, then aws iam enable-mfa-device --user-name alice).",
+        );
+        assert_eq!(
+            code(&two),
+            [
+                "aws iam create-virtual-mfa-device --name x",
+                "aws iam enable-mfa-device --user-name alice"
+            ]
+        );
+        assert_eq!(two.last().map(|s| s.text.as_str()), Some(")."));
+        assert_eq!(
+            code(&seg(
+                "If shared: aws ec2 modify-snapshot-attribute --snapshot-id snap-1 (and --user-ids for each account)"
+            )),
+            ["aws ec2 modify-snapshot-attribute --snapshot-id snap-1"]
+        );
+        assert!(code(&seg("Review it in the console (aws:TokenIssueTime).")).is_empty());
+    }
+
+    #[test]
+    fn code_spans_hold_any_value() {
+        assert_eq!(md_code("a"), "`a`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`x``"), "``` `x`` ```");
+        assert_eq!(md_code(" a "), "`  a  `");
+        assert_eq!(md_code("a\nb"), "`a b`");
+        assert_eq!(md_text("a_b*c*"), "a\\_b\\*c\\*");
+        assert_eq!(md_text("[x](http://evil)"), "\\[x\\]\\(http\\://evil\\)");
+        assert_eq!(md_text("see www.evil.com"), "see www\\.evil.com");
     }
 }

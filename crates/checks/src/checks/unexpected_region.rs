@@ -118,17 +118,23 @@ mod tests {
     }
 
     #[test]
-    fn a_kind_that_failed_is_an_error_not_silence() {
+    fn a_kind_that_failed_leaves_the_others_judged() {
+        // The engine records the failed kind in coverage for this check; the kinds that
+        // were read are still judged, so one denied API does not hide an instance.
         let mut partial = facts();
         partial.ec2_resources.remove(&ResourceKind::NatGateway);
         let expected = vec!["us-east-1".to_owned()];
-        let err = evaluate(&UnexpectedRegion, &partial, "ap-southeast-2", &expected).unwrap_err();
-        assert_eq!(
-            err,
-            CheckError::MissingSource(orgsweep_model::facts::Source::Ec2Resources(
-                ResourceKind::NatGateway
-            ))
-        );
+        let drafts =
+            evaluate(&UnexpectedRegion, &partial, "ap-southeast-2", &expected).expect("runs");
+        assert_eq!(drafts.len(), 3);
+        let err = evaluate(
+            &UnexpectedRegion,
+            &orgsweep_model::facts::Facts::default(),
+            "ap-southeast-2",
+            &expected,
+        )
+        .unwrap_err();
+        assert!(matches!(err, CheckError::MissingSource(_)), "{err:?}");
     }
 
     #[test]
