@@ -403,30 +403,39 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     );
     let plan = std::fs::read_to_string(out.join("plan.md")).expect("plan.md");
     let (prod, quarantined) = &p.quarantined_user;
-    let prod_start = plan
-        .find(&format!("## Account `{prod}`"))
-        .expect("prod in the plan");
-    let prod_plan = &plan[prod_start..];
-    let prod_plan = &prod_plan[..prod_plan[1..]
-        .find("\n## Account")
-        .map_or(prod_plan.len(), |i| i + 1)];
-    assert!(prod_plan.contains(&format!(
-        "- [ ] After the review, remove the quarantine: aws iam detach-user-policy --user-name {quarantined} --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"
-    )), "{prod_plan}");
-    // prod's phases: its trail logs and it has a security contact (no activity or account
-    // details steps); moto reports root MFA off everywhere.
-    let order: Vec<usize> = ["### Contain credentials", "### Resources", "### Root MFA"]
+    // The organization's work in one order: the critical quarantine first, whatever account
+    // it is in, with the command in a code span and the account it runs in.
+    let quarantine = report
+        .findings
         .iter()
-        .map(|h| {
-            prod_plan
-                .find(h)
-                .unwrap_or_else(|| panic!("prod plan lacks {h}"))
-        })
-        .collect();
-    assert!(
-        order.windows(2).all(|w| w[0] < w[1]),
-        "phases out of order: {order:?}"
+        .find(|f| f.check_id == "iam.quarantine_policy_attached" && &f.account_id == prod)
+        .expect("quarantine finding");
+    let step = plan
+        .find(&format!("<a id=\"step-{}\"></a>", quarantine.id))
+        .expect("the quarantine step");
+    let first_step = plan.find("<a id=\"step-").expect("a step");
+    assert_eq!(
+        step, first_step,
+        "the critical containment is not the first step"
     );
+    let step_text = &plan[step..];
+    let step_text = &step_text[..step_text[1..]
+        .find("<a id=")
+        .map_or(step_text.len(), |i| i + 1)];
+    assert!(step_text.contains(&format!(
+        "- [ ] After the review, remove the quarantine: `aws iam detach-user-policy --user-name {quarantined} --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2`"
+    )), "{step_text}");
+    assert!(
+        step_text.contains(&format!("Run in account `{prod}`")),
+        "{step_text}"
+    );
+    let phases: Vec<usize> = ["### Contain credentials", "### Resources"]
+        .iter()
+        .map(|h| plan.find(h).unwrap_or_else(|| panic!("plan lacks {h}")))
+        .collect();
+    assert!(phases[0] < phases[1], "phases out of order: {phases:?}");
+    // scan writes the plan next to the report, so the report's links land.
+    assert!(std::fs::read_to_string(out.join("plan.md")).is_ok());
     let plan_html = std::fs::read_to_string(out.join("plan.html")).expect("plan.html");
     assert!(!plan_html.contains(&org.planted.xss_payload));
     let first = &report.findings[0];

@@ -11,6 +11,7 @@ mod error;
 mod limits;
 mod org;
 mod session;
+mod store;
 
 pub use collect::{
     EventsRead, ParseLocationError, ParseReportError, TrailLogLocation, parse_credential_report,
@@ -25,3 +26,4 @@ pub use session::{
     AccountSession, Caller, DEFAULT_HOME_REGION, DEFAULT_MAX_ATTEMPTS, EventsChoice, EventsSource,
     Session, SessionOptions,
 };
+pub use store::{Location, Store, write_durably};

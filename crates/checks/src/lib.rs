@@ -10,11 +10,12 @@
 mod checks;
 mod known;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use orgsweep_model::facts::{
-    AccessKey, AccountSummary, AlternateContacts, ConfigRecorder, CredentialReport, Ec2Instance,
-    Facts, IamAuthorizationDetails, ResourceView, Source, Trail, TrailEvent,
+    AccessKey, AccountSpend, AccountSummary, AlternateContacts, ConfigRecorder, CredentialReport,
+    Ec2Instance, Facts, GuardDutyStatus, HealthEvent, IamAuthorizationDetails, LastAccessed,
+    ResourceView, S3Bucket, Source, Trail, TrailEvent,
 };
 use orgsweep_model::{Finding, GLOBAL_REGION, Severity, finding_id};
 use serde_json::{Map, Value};
@@ -69,6 +70,12 @@ pub struct Settings {
     /// The known principals and resources; `None` when neither a baseline nor known
     /// principals were given, and checks that need a reference do not run.
     pub known: Option<Known>,
+    /// A service's daily spend rate this month at least this many times last month's is a
+    /// spike.
+    pub spend_spike_ratio: f64,
+    /// Spend below this many USD this month is never reported: small amounts move by large
+    /// ratios without meaning anything.
+    pub spend_min_usd: f64,
 }
 
 impl Default for Settings {
@@ -84,6 +91,8 @@ impl Default for Settings {
             email_domains: Vec::new(),
             scan_role_name: "OrganizationAccountAccessRole".to_owned(),
             known: None,
+            spend_spike_ratio: 2.0,
+            spend_min_usd: 10.0,
         }
     }
 }
@@ -195,6 +204,41 @@ impl<'a> Context<'a> {
             .ok_or(CheckError::MissingSource(Source::TrailEvents))
     }
 
+    pub fn account_spend(&self) -> Result<&'a AccountSpend, CheckError> {
+        self.facts
+            .account_spend
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::CostAndUsage))
+    }
+
+    pub fn health_events(&self) -> Result<&'a [HealthEvent], CheckError> {
+        self.facts
+            .health_events
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::HealthEvents))
+    }
+
+    pub fn guardduty(&self) -> Result<&'a GuardDutyStatus, CheckError> {
+        self.facts
+            .guardduty
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::GuardDuty))
+    }
+
+    pub fn last_accessed(&self) -> Result<&'a BTreeMap<String, LastAccessed>, CheckError> {
+        self.facts
+            .last_accessed
+            .as_ref()
+            .ok_or(CheckError::MissingSource(Source::LastAccessed))
+    }
+
+    pub fn s3_buckets(&self) -> Result<&'a [S3Bucket], CheckError> {
+        self.facts
+            .s3_buckets
+            .as_deref()
+            .ok_or(CheckError::MissingSource(Source::S3Buckets))
+    }
+
     pub fn ec2_instances(&self) -> Result<&'a [Ec2Instance], CheckError> {
         self.facts
             .ec2_instances
@@ -240,6 +284,10 @@ pub struct FindingDraft {
     pub remediation: Vec<String>,
     /// Overrides the check's default severity for this one finding.
     pub severity: Option<Severity>,
+    /// Overrides the finding's region: an account-scope check about a regional thing (a
+    /// bucket, a region's spend) names that region instead of `global`, so the finding sorts,
+    /// filters and is identified with the region it is about.
+    pub region: Option<String>,
 }
 
 impl FindingDraft {
@@ -262,6 +310,11 @@ impl FindingDraft {
         self.remediation = steps;
         self
     }
+
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = Some(region.to_owned());
+        self
+    }
 }
 
 /// A check: metadata plus a pure evaluation over the facts of one scope.
@@ -273,39 +326,42 @@ pub trait Check: Sync {
 /// Runs `check` and turns its drafts into report findings with stable ids.
 pub fn run(check: &dyn Check, ctx: &Context<'_>) -> Result<Vec<Finding>, CheckError> {
     let meta = check.meta();
-    let region = match meta.scope {
+    let scope_region = match meta.scope {
         Scope::Account => GLOBAL_REGION,
         Scope::Region => ctx.region,
     };
     let drafts = check.evaluate(ctx)?;
     Ok(drafts
         .into_iter()
-        .map(|d| Finding {
-            id: finding_id(
-                meta.id,
-                ctx.account_id,
+        .map(|d| {
+            let region = d.region.unwrap_or_else(|| scope_region.to_owned());
+            Finding {
+                id: finding_id(
+                    meta.id,
+                    ctx.account_id,
+                    &region,
+                    &d.resource_type,
+                    &d.resource_id,
+                ),
+                check_id: meta.id.to_owned(),
+                severity: d.severity.unwrap_or(meta.severity),
+                account_id: ctx.account_id.to_owned(),
                 region,
-                &d.resource_type,
-                &d.resource_id,
-            ),
-            check_id: meta.id.to_owned(),
-            severity: d.severity.unwrap_or(meta.severity),
-            account_id: ctx.account_id.to_owned(),
-            region: region.to_owned(),
-            resource_type: d.resource_type,
-            resource_id: d.resource_id,
-            title: d.title,
-            detail: d.detail,
-            evidence: d.evidence,
-            remediation: if d.remediation.is_empty() {
-                meta.remediation.iter().map(|s| (*s).to_owned()).collect()
-            } else {
-                d.remediation
-            },
-            change: None,
-            muted: false,
-            mute_reason: None,
-            scanner_identity: false,
+                resource_type: d.resource_type,
+                resource_id: d.resource_id,
+                title: d.title,
+                detail: d.detail,
+                evidence: d.evidence,
+                remediation: if d.remediation.is_empty() {
+                    meta.remediation.iter().map(|s| (*s).to_owned()).collect()
+                } else {
+                    d.remediation
+                },
+                change: None,
+                muted: false,
+                mute_reason: None,
+                scanner_identity: false,
+            }
         })
         .collect())
 }

@@ -12,6 +12,8 @@ mod scan;
 mod select;
 pub mod spool;
 
+/// The settings a scan judges by (re-exported so callers need not depend on the checks crate).
+pub use orgsweep_checks::Settings;
 pub use remediate::{AuditRecord, Planned, Selection, apply, plan_containment};
 pub use scan::{
     DEFAULT_ACCOUNT_CONCURRENCY, Journal, NoProgress, Progress, ScanOptions, ScanOutcome, scan,

@@ -1,9 +1,8 @@
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session};
+use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session, Store};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
 use orgsweep_model::facts::{AccountInfo, Contact, Facts, RESOURCE_SOURCES, Source};
 use orgsweep_model::{
@@ -75,8 +74,8 @@ impl Progress for NoProgress {
 /// Where the scan writes as it goes, and whether it continues an interrupted one.
 #[derive(Debug, Clone, Copy)]
 pub struct Journal<'a> {
-    /// The output directory; the spool lives inside it.
-    pub dir: &'a Path,
+    /// The output location; the spool lives inside it.
+    pub out: &'a Store,
     pub resume: bool,
 }
 
@@ -127,10 +126,12 @@ impl Outcome {
     }
 }
 
-/// The digest of a scope, as reports carry it (`run.scope_digest`).
+/// The digest of a scope, as reports carry it (`run.scope_digest`). The shard is left out:
+/// the parts of one sharded run share a digest, which is how `merge` knows they belong
+/// together.
 pub fn scope_digest(scope: &crate::spool::Scope) -> String {
     let mut hasher = Sha256::new();
-    for (key, value) in scope {
+    for (key, value) in scope.iter().filter(|(key, _)| key.as_str() != "shard") {
         hasher.update(key.as_bytes());
         hasher.update([0u8]);
         hasher.update(value.as_bytes());
@@ -203,14 +204,14 @@ pub async fn scan(
     info!(source = %events.description, "management events source");
 
     let spool = if journal.resume {
-        Spool::resume(journal.dir, &options.scope)?
+        Spool::resume(journal.out, &options.scope).await?
     } else {
-        Spool::create(journal.dir, options.scope.clone(), started_at)?
+        Spool::create(journal.out, options.scope.clone(), started_at).await?
     };
     if journal.resume {
         started_at = spool.header().started_at;
     }
-    let done = spool.completed()?;
+    let done = spool.completed().await?;
     let (resumed, todo): (Vec<&OrgAccount>, Vec<&OrgAccount>) =
         selected.iter().partition(|a| done.contains(&a.id));
     progress.accounts_selected(selected.len(), resumed.len());
@@ -236,7 +237,7 @@ pub async fn scan(
                     findings: outcome.findings,
                     inventory: outcome.inventory,
                 };
-                if let Err(err) = spool.write(&account.id, &record) {
+                if let Err(err) = spool.write(&account.id, &record).await {
                     return Some(EngineError::Spool(err));
                 }
                 progress.account_done(&account.id, gaps);
@@ -251,7 +252,7 @@ pub async fn scan(
     if let Some(failure) = failures.into_iter().next() {
         return Err(failure);
     }
-    let complete = spool.completed()?;
+    let complete = spool.completed().await?;
     let finished = selected.iter().filter(|a| complete.contains(&a.id)).count();
     if finished < selected.len() {
         return Ok(ScanOutcome::Interrupted {
@@ -289,7 +290,7 @@ pub async fn scan(
     };
     let mut scanned_regions = BTreeSet::new();
     for account in &selected {
-        let record = spool.read(&account.id)?;
+        let record = spool.read(&account.id).await?;
         report.accounts.extend(record.account);
         scanned_regions.extend(
             record

@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod facts;
+pub mod merge;
 mod report;
 mod severity;
 

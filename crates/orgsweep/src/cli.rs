@@ -50,8 +50,56 @@ pub enum Command {
     /// Write a baseline that accepts everything in a report as known, ready to edit; pass it
     /// to `scan --baseline` to report only what is new.
     Baseline(BaselineArgs),
+    /// Build one report from the parts of a sharded scan (directories or s3:// prefixes,
+    /// or one location holding shard-I-of-N parts). A missing shard is a coverage gap for
+    /// its accounts; a duplicated shard or parts of different runs are refused.
+    Merge(MergeArgs),
     /// List the checks: id, severity, scope and title.
     Checks,
+}
+
+/// How commands that read or write s3:// locations reach AWS.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// AWS profile for s3:// locations (default: the standard credential chain).
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// Send S3 calls to this endpoint (an emulator). AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Encrypt S3 output with this KMS key (SSE-KMS) instead of S3-managed keys (SSE-S3).
+    #[arg(long, value_name = "KEY")]
+    pub sse_kms_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The parts: directories or s3:// prefixes of shards (`shard-I-of-N`), or a location
+    /// holding them. `{date}` and `{week}` are replaced as in `scan --out`.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<String>,
+    /// Where to write the merged report (a directory or s3://bucket/prefix/).
+    #[arg(long, value_name = "DIR|s3://B/P/")]
+    pub out: String,
+    /// Formats to write (as `scan --format`).
+    #[arg(
+        long,
+        value_name = "F,…",
+        value_delimiter = ',',
+        default_value = "json,html"
+    )]
+    pub format: Vec<Format>,
+    /// An earlier report to compare with (as `scan --previous`).
+    #[arg(long, value_name = "REPORT.json")]
+    pub previous: Option<String>,
+    /// Exit with code 3 when a finding of this severity or higher exists.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// What makes the exit code 4 (as `scan --fail-on-gaps`).
+    #[arg(long, value_name = "WHEN", default_value = "account")]
+    pub fail_on_gaps: FailOnGaps,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -101,10 +149,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// An earlier report.json of the same organization: findings are marked new or
-    /// unchanged, and the report shows what appeared, disappeared and was resolved since.
+    /// An earlier report of the same organization (a report.json, its directory, or an
+    /// s3:// location): findings are marked new, changed or unchanged, and the report shows
+    /// what appeared, disappeared, was resolved, or could not be re-checked since.
     #[arg(long, value_name = "REPORT.json")]
-    pub previous: Option<PathBuf>,
+    pub previous: Option<String>,
 
     /// Read management events from these trail log files (s3://bucket[/prefix], the prefix
     /// before AWSLogs/) instead of finding the organization trail's bucket automatically.
@@ -135,10 +184,17 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DOMAIN,…", value_delimiter = ',')]
     pub email_domains: Vec<String>,
 
-    /// Directory to write the report into [default: reports/<UTC timestamp>]. A directory
-    /// that already holds a report is refused unless --force (or --resume).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// Where to write the report: a directory, or s3://bucket/prefix/ [default:
+    /// reports/<UTC timestamp>]. `{date}`, `{week}` (ISO week) and `{shard}` are replaced, so
+    /// scheduled jobs agree on one place per run. A location that already holds a report is
+    /// refused unless --force (or --resume). With --shard the part goes to
+    /// <out>/shard-I-of-N/.
+    #[arg(long, value_name = "DIR|s3://B/P/")]
+    pub out: Option<String>,
+
+    /// Encrypt S3 output with this KMS key (SSE-KMS) instead of S3-managed keys (SSE-S3).
+    #[arg(long, value_name = "KEY")]
+    pub sse_kms_key: Option<String>,
 
     /// Replace a report already in --out.
     #[arg(long, conflicts_with = "resume")]
@@ -233,8 +289,8 @@ impl std::str::FromStr for ShardFlag {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The report.json of an earlier scan.
-    pub report: PathBuf,
+    /// The report.json of an earlier scan (or its directory, or an s3:// location).
+    pub report: String,
 
     /// Formats to write.
     #[arg(
@@ -245,9 +301,12 @@ pub struct ReportArgs {
     )]
     pub format: Vec<Format>,
 
-    /// Directory to write into [default: the report's own directory].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// Directory or s3:// prefix to write into [default: the report's own].
+    #[arg(long, value_name = "DIR|s3://B/P/")]
+    pub out: Option<String>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -262,19 +321,21 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older report.json.
-    pub old: PathBuf,
+    /// The older report.json (or its directory, or an s3:// location).
+    pub old: String,
     /// The newer report.json.
-    pub new: PathBuf,
+    pub new: String,
     /// Print the comparison as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The report.json to plan from.
-    pub report: PathBuf,
+    /// The report.json to plan from (or its directory, or an s3:// location).
+    pub report: String,
     /// Formats: md, html.
     #[arg(
         long,
@@ -283,10 +344,12 @@ pub struct PlanArgs {
         default_value = "md,html"
     )]
     pub format: Vec<PlanFormat>,
-    /// Directory to write plan.md / plan.html into [default: the report's own directory,
-    /// so the report's links to plan steps work].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// Directory or s3:// prefix to write plan.md / plan.html into [default: the report's
+    /// own, so the report's links to plan steps work].
+    #[arg(long, value_name = "DIR|s3://B/P/")]
+    pub out: Option<String>,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

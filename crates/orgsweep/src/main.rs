@@ -3,6 +3,7 @@
 
 mod cli;
 mod progress;
+mod storage;
 
 /// Prints to stdout; a closed pipe (`orgsweep diff … | head -1`) ends the program quietly
 /// instead of panicking like `println!`.
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
-use orgsweep_aws::{Limits, Session, SessionOptions};
+use orgsweep_aws::{Limits, Location, Session, SessionOptions, Store};
 use orgsweep_checks::Settings;
 use orgsweep_engine::{AccountFilter, RegionSelection, ScanOptions};
 use orgsweep_model::{Report, Severity};
@@ -105,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Baseline(args) => write_baseline(args),
         Command::Diff(args) => print_diff(args),
         Command::Plan(args) => write_plan(args),
+        Command::Merge(args) => merge(args),
         Command::Remediate(args) => remediate(args),
         Command::Checks => {
             say!("{}", checks_table().trim_end());
@@ -318,35 +320,35 @@ fn shard_index(flag: cli::ShardFlag) -> anyhow::Result<u32> {
 }
 
 /// Refuses an --out that would overwrite a report (one a later --previous may point at),
-/// and a --resume without an interrupted scan to continue.
-fn check_out(args: &ScanArgs, out: &Path) -> anyhow::Result<()> {
+/// and a --resume without an interrupted scan to continue; then checks files can be
+/// written there, creating nothing.
+async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<()> {
+    let shown = out.location().to_string();
+    let spool = orgsweep_engine::Spool::exists(out).await?;
     if args.resume {
-        if !orgsweep_engine::Spool::exists(out) {
-            bail!(
-                "--resume: {} holds no interrupted scan to continue",
-                out.display()
-            );
+        if !spool {
+            bail!("--resume: {shown} holds no interrupted scan to continue");
         }
         return Ok(());
     }
-    let existing: Vec<&str> = ["report.json", "report.html"]
-        .into_iter()
-        .filter(|name| out.join(name).exists())
-        .collect();
+    let mut existing = Vec::new();
+    for name in ["report.json", "report.html"] {
+        if out.exists(name).await? {
+            existing.push(name);
+        }
+    }
     if !existing.is_empty() && !args.force {
         bail!(
-            "--out: {} already holds a report ({}); pass --force to replace it, or choose another directory",
-            out.display(),
+            "--out: {shown} already holds a report ({}); pass --force to replace it, or choose another directory",
             existing.join(", ")
         );
     }
-    if orgsweep_engine::Spool::exists(out) && !args.force {
+    if spool && !args.force {
         bail!(
-            "--out: {} holds an interrupted scan; pass --resume to continue it or --force to start over",
-            out.display()
+            "--out: {shown} holds an interrupted scan; pass --resume to continue it or --force to start over"
         );
     }
-    orgsweep_report::check_writable(out).context("--out")?;
+    out.check_writable().await.context("--out")?;
     Ok(())
 }
 
@@ -386,17 +388,24 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => ConfigFile::default(),
     };
     let options = scan_options(&args, &config)?;
-    // Read before an hour of scanning, so a damaged file fails now.
-    let previous = match &args.previous {
-        Some(path) => Some(read_report(path).context("--previous")?),
-        None => None,
-    };
+    let now = OffsetDateTime::now_utc();
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(OffsetDateTime::now_utc()));
-    // Refuse before an hour of scanning, not after; nothing is created yet.
-    check_out(&args, &out)?;
+        .unwrap_or_else(|| default_out_dir(now).display().to_string());
+    let out: orgsweep_aws::Location = Location::expand(&out, now, options.shard)
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--out: {e}"))?;
+    // A shard writes its part below the run's location, where `merge` finds every part.
+    let out = match options.shard {
+        Some((index, count)) => out.join(&format!("shard-{index}-of-{count}")),
+        None => out,
+    };
+    let access = storage::Access {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        sse_kms_key: args.sse_kms_key.clone(),
+    };
 
     let interactive = std::io::stderr().is_terminal();
     progress::init_logging(interactive);
@@ -404,6 +413,23 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // Local files are checked before connecting: a typo fails without credentials.
+    let previous_is_s3 = args
+        .previous
+        .as_deref()
+        .is_some_and(|p| p.starts_with("s3://"));
+    let mut previous = None;
+    if let Some(path) = args.previous.as_deref().filter(|_| !previous_is_s3) {
+        previous = Some(
+            runtime
+                .block_on(storage::read_report(path, &access, None))
+                .context("--previous")?,
+        );
+    }
+    if let Location::Local(dir) = &out {
+        runtime.block_on(check_out(&args, &Store::local(dir)))?;
+    }
+
     let session_options = SessionOptions {
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
@@ -418,43 +444,59 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ..SessionOptions::default()
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let outcome = runtime.block_on(async {
+    let result = runtime.block_on(async {
         let session = Session::connect(session_options, Limits::default()).await?;
+        let store = Store::open(out.clone(), Some(&session), args.sse_kms_key.clone()).await?;
+        if out.is_s3() {
+            check_out(&args, &store).await?;
+        }
+        if let Some(path) = args.previous.as_deref().filter(|_| previous_is_s3) {
+            previous = Some(
+                storage::read_report(path, &access, Some(&session))
+                    .await
+                    .context("--previous")?,
+            );
+        }
         watch_signals(stop.clone());
         let progress = progress::Reporter::new(interactive);
         let journal = orgsweep_engine::Journal {
-            dir: &out,
+            out: &store,
             resume: args.resume,
         };
         let outcome = orgsweep_engine::scan(&session, &options, &progress, journal, &stop)
             .await
             .map_err(|e| locate_region_error(e, &args, &config))?;
         progress.finish();
-        anyhow::Ok(outcome)
+        let (report, spool) = match outcome {
+            orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, spool),
+            orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
+                return anyhow::Ok(Err((done, total)));
+            }
+        };
+        let mut report = report;
+        if let Some(previous) = &previous {
+            orgsweep_model::diff::attach_previous(&mut report, previous);
+        }
+        let written = storage::write_report(&store, &report, &args.format).await?;
+        // The report is written: the journal has served its purpose.
+        if let Err(err) = spool.remove().await {
+            eprintln!("warning: {err}");
+        }
+        anyhow::Ok(Ok((report, written)))
     })?;
     runtime.shutdown_timeout(Duration::from_secs(1));
-
-    let (report, spool) = match outcome {
-        orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, spool),
-        orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
-            eprintln!(
-                "interrupted: {done} of {total} accounts are complete in {}; run the same command with --resume to continue",
-                out.display()
-            );
-            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    match result {
+        Ok((report, written)) => {
+            print_summary(&report, &written);
+            Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
         }
-    };
-    let mut report = report;
-    if let Some(previous) = &previous {
-        orgsweep_model::diff::attach_previous(&mut report, previous);
+        Err((done, total)) => {
+            eprintln!(
+                "interrupted: {done} of {total} accounts are complete in {out}; run the same command with --resume to continue"
+            );
+            Ok(ExitCode::from(EXIT_INTERRUPTED))
+        }
     }
-    let paths = orgsweep_report::write(&report, &out, &args.format)?;
-    // The report is written: the journal has served its purpose.
-    if let Err(err) = spool.remove() {
-        eprintln!("warning: {err}");
-    }
-    print_summary(&report, &paths);
-    Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
 }
 
 /// First SIGINT/SIGTERM: stop starting accounts, finish and journal the ones in flight, and
@@ -523,7 +565,7 @@ fn exit_for(report: &Report, fail_on: Option<Severity>, gaps: FailOnGaps) -> Exi
     }
 }
 
-fn print_summary(report: &Report, paths: &[PathBuf]) {
+fn print_summary(report: &Report, paths: &[String]) {
     let counts: Vec<String> = Severity::ALL
         .iter()
         .map(|s| format!("{} {s}", report.count_by_severity(*s)))
@@ -549,7 +591,7 @@ fn print_summary(report: &Report, paths: &[PathBuf]) {
         report.stats.duration_ms as f64 / 1000.0
     );
     for path in paths {
-        say!("wrote {}", path.display());
+        say!("wrote {path}");
     }
 }
 
@@ -690,25 +732,52 @@ fn open_audit_log(path: &Path) -> anyhow::Result<std::fs::File> {
         .map_err(|e| anyhow::anyhow!("cannot open the audit log {}: {e}", path.display()))
 }
 
+fn access(args: &cli::AccessArgs) -> storage::Access {
+    storage::Access {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        sse_kms_key: args.sse_kms_key.clone(),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().context("cannot start the async runtime")
+}
+
 fn write_plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let report = read_report(&args.report)?;
-    let out = args.out.unwrap_or_else(|| report_dir(&args.report));
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("--out: cannot create {}", out.display()))?;
-    for format in args.format {
-        let (name, text) = match format {
-            PlanFormat::Md => ("plan.md", orgsweep_report::plan_markdown(&report)),
-            PlanFormat::Html => ("plan.html", orgsweep_report::plan_html(&report)?),
-        };
-        let path = out.join(name);
-        orgsweep_report::write_file_atomically(&path, text.as_bytes()).context("--out")?;
-        say!("wrote {}", path.display());
+    let access = access(&args.access);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| storage::report_dir(&args.report));
+    let written = runtime()?.block_on(async {
+        let session = access.session_for(&[&args.report, &out]).await?;
+        let report = storage::read_report(&args.report, &access, session.as_ref()).await?;
+        let store = access.store(&out, session.as_ref()).await?;
+        let mut written = Vec::new();
+        for format in &args.format {
+            let (name, text) = match format {
+                PlanFormat::Md => ("plan.md", orgsweep_report::plan_markdown(&report)),
+                PlanFormat::Html => ("plan.html", orgsweep_report::plan_html(&report)?),
+            };
+            written.push(store.put(name, text.into_bytes()).await.context("--out")?);
+        }
+        anyhow::Ok(written)
+    })?;
+    for path in written {
+        say!("wrote {path}");
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let (old, new) = (read_report(&args.old)?, read_report(&args.new)?);
+    let access = access(&args.access);
+    let (old, new) = runtime()?.block_on(async {
+        let session = access.session_for(&[&args.old, &args.new]).await?;
+        let old = storage::read_report(&args.old, &access, session.as_ref()).await?;
+        let new = storage::read_report(&args.new, &access, session.as_ref()).await?;
+        anyhow::Ok((old, new))
+    })?;
     let diff = orgsweep_model::diff::diff(&old, &new);
     if args.json {
         say!("{}", serde_json::to_string_pretty(&diff)?);
@@ -718,20 +787,100 @@ fn print_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let access = access(&args.access);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| storage::report_dir(&args.report));
+    let written = runtime()?.block_on(async {
+        let session = access.session_for(&[&args.report, &out]).await?;
+        let report = storage::read_report(&args.report, &access, session.as_ref()).await?;
+        let store = access.store(&out, session.as_ref()).await?;
+        storage::write_report(&store, &report, &args.format).await
+    })?;
+    for path in written {
+        say!("wrote {path}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `merge`: the parts of a sharded scan into one report.
+fn merge(args: cli::MergeArgs) -> anyhow::Result<ExitCode> {
+    let access = access(&args.access);
+    let now = OffsetDateTime::now_utc();
+    let parts: Vec<String> = args
+        .parts
+        .iter()
+        .map(|p| Location::expand(p, now, None))
+        .collect();
+    let out = Location::expand(&args.out, now, None);
+    let (report, written) = runtime()?.block_on(async {
+        let mut locations: Vec<&str> = parts.iter().map(String::as_str).collect();
+        locations.push(&out);
+        if let Some(previous) = &args.previous {
+            locations.push(previous);
+        }
+        let session = access.session_for(&locations).await?;
+        let mut reports = Vec::new();
+        for part in &parts {
+            let store = access.store(part, session.as_ref()).await?;
+            if store.exists("report.json").await? {
+                let report = storage::read_report(part, &access, session.as_ref()).await?;
+                reports.push((store.location().to_string(), report));
+                continue;
+            }
+            // A location holding the parts: every shard-I-of-N below it.
+            let shards: Vec<String> = store
+                .list()
+                .await?
+                .into_iter()
+                .filter(|name| name.starts_with("shard-") && name.ends_with('/'))
+                .collect();
+            if shards.is_empty() {
+                bail!(
+                    "{}: no report.json and no shard-I-of-N parts",
+                    store.location()
+                );
+            }
+            for shard in shards {
+                let location = store
+                    .sub(shard.trim_end_matches('/'))
+                    .location()
+                    .to_string();
+                if !store
+                    .sub(shard.trim_end_matches('/'))
+                    .exists("report.json")
+                    .await?
+                {
+                    // An unfinished part: its accounts become the missing shard's gaps.
+                    eprintln!("warning: {location} holds no report.json (an unfinished shard)");
+                    continue;
+                }
+                let report = storage::read_report(&location, &access, session.as_ref()).await?;
+                reports.push((location, report));
+            }
+        }
+        let mut merged = orgsweep_model::merge::merge(reports)?;
+        if let Some(previous) = &args.previous {
+            let previous = storage::read_report(previous, &access, session.as_ref())
+                .await
+                .context("--previous")?;
+            orgsweep_model::diff::attach_previous(&mut merged, &previous);
+        }
+        let store = access.store(&out, session.as_ref()).await?;
+        let written = storage::write_report(&store, &merged, &args.format).await?;
+        anyhow::Ok((merged, written))
+    })?;
+    print_summary(&report, &written);
+    Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
+}
+
 fn write_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
     let text = baseline_from_report(&report, &args.report.display().to_string());
     orgsweep_report::write_file_atomically(&args.out, text.as_bytes()).context("--out")?;
     say!("wrote {}", args.out.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn rerender(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let report = read_report(&args.report)?;
-    let out = args.out.unwrap_or_else(|| report_dir(&args.report));
-    for path in orgsweep_report::write(&report, &out, &args.format)? {
-        say!("wrote {}", path.display());
-    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -150,6 +150,25 @@ pub fn to_json(report: &Report) -> Result<String, RenderError> {
 /// partial one. The files keep the temporary file's owner-only permissions on purpose: a
 /// report maps the organization's weaknesses.
 pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, RenderError> {
+    let rendered = render(report, formats)?;
+    create_dir(dir)?;
+    rendered
+        .into_iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            write_atomically(dir, &path, text.as_bytes())?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// Every file of `formats` as (file name, text), in the order asked for, each format once;
+/// `html` brings the plan it links to (`plan.html`, `plan.md`). Nothing is written: the
+/// caller puts the files wherever the report goes (a directory, an S3 prefix).
+pub fn render(
+    report: &Report,
+    formats: &[Format],
+) -> Result<Vec<(&'static str, String)>, RenderError> {
     let mut seen = HashSet::new();
     let mut rendered: Vec<(&'static str, String)> = Vec::new();
     for format in formats
@@ -163,16 +182,7 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
             rendered.push(("plan.md", plan_markdown(report)));
         }
     }
-
-    create_dir(dir)?;
-    rendered
-        .into_iter()
-        .map(|(name, text)| {
-            let path = dir.join(name);
-            write_atomically(dir, &path, text.as_bytes())?;
-            Ok(path)
-        })
-        .collect()
+    Ok(rendered)
 }
 
 /// A scan can run for an hour across hundreds of accounts; finding out only at the end that

@@ -140,7 +140,11 @@ struct PlanItem<'a> {
     /// Commands run in the management account with its own credentials, in a member account
     /// through a role.
     management: bool,
+    account_id: String,
+    check_id: String,
+    region: String,
     resource_id: String,
+    mute_reason: Option<String>,
     steps: Vec<StepLine>,
 }
 
@@ -170,25 +174,7 @@ fn build(report: &Report) -> Plan<'_> {
         .map(|a| (a.account_id.as_str(), a.name.as_str()))
         .collect();
     let management = report.run.management_account_id.as_str();
-    let item = |f: &Finding| {
-        let tokens = value_tokens(f);
-        PlanItem {
-            finding: f,
-            title: prose_segments(&f.title, &tokens),
-            account_name: visible(names.get(f.account_id.as_str()).copied().unwrap_or(""), 200)
-                .into_owned(),
-            management: f.account_id == management,
-            resource_id: visible(&f.resource_id, 2048).into_owned(),
-            steps: f
-                .remediation
-                .iter()
-                .map(|step| StepLine {
-                    person: needs_person(step),
-                    segments: step_segments(step, &tokens),
-                })
-                .collect(),
-        }
-    };
+    let item = |f| plan_item(f, &names, management);
 
     let mut planned: Vec<&Finding> = report.findings.iter().filter(|f| !f.muted).collect();
     planned.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
@@ -223,6 +209,33 @@ fn build(report: &Report) -> Plan<'_> {
         started_at: human_time(report.run.started_at),
         tiers,
         muted: muted.into_iter().map(item).collect(),
+    }
+}
+
+fn plan_item<'a>(f: &'a Finding, names: &BTreeMap<&str, &str>, management: &str) -> PlanItem<'a> {
+    let tokens = value_tokens(f);
+    PlanItem {
+        finding: f,
+        title: prose_segments(&f.title, &tokens),
+        account_name: visible(names.get(f.account_id.as_str()).copied().unwrap_or(""), 200)
+            .into_owned(),
+        management: f.account_id == management,
+        account_id: visible(&f.account_id, 64).into_owned(),
+        check_id: visible(&f.check_id, 128).into_owned(),
+        region: visible(&f.region, 64).into_owned(),
+        resource_id: visible(&f.resource_id, 2048).into_owned(),
+        mute_reason: f
+            .mute_reason
+            .as_deref()
+            .map(|r| visible(r, 1024).into_owned()),
+        steps: f
+            .remediation
+            .iter()
+            .map(|step| StepLine {
+                person: needs_person(step),
+                segments: step_segments(step, &tokens),
+            })
+            .collect(),
     }
 }
 
@@ -385,8 +398,9 @@ fn command_len(s: &str) -> usize {
 }
 
 /// Markdown-escapes prose. Lines are our own (values never bring a newline), so only inline
-/// constructs matter: emphasis, code, links and images, raw HTML and entities, GFM's
-/// strikethrough, tables and bare-URL and e-mail autolinks, and math.
+/// constructs matter: emphasis, code, links and images (no `[`, so no `](`), raw HTML and
+/// entities, GFM's strikethrough and bare-URL and e-mail autolinks, and math. Parentheses,
+/// colons in times and the like stay as they are, so the raw file reads as prose.
 pub(crate) fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut chars = s.chars().peekable();
@@ -394,11 +408,12 @@ pub(crate) fn md_text(s: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '~' | ':' | '@'
-            | '$' | '#' | '(' | ')' | '{' | '}' | '^' | '=' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~' | '@' | '$' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
+            // `scheme://` starts a GFM autolink; an escaped colon does not.
+            ':' if chars.peek() == Some(&'/') => out.push_str("\\:"),
             // `www.` starts a GFM autolink even without a scheme.
             'w' | 'W' if word_start => {
                 out.push(c);
@@ -467,7 +482,7 @@ fn md_segments(segments: &[Segment]) -> String {
 fn md_anchor(id: &str) -> String {
     id.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':') {
                 c
             } else {
                 '_'
@@ -502,9 +517,9 @@ fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
     let _ = writeln!(
         out,
         "Run in account {}{name} ({role}). Check {}, region {}, resource {}.",
-        md_code(&visible(&f.account_id, 64)),
-        md_code(&visible(&f.check_id, 128)),
-        md_code(&visible(&f.region, 64)),
+        md_code(&item.account_id),
+        md_code(&item.check_id),
+        md_code(&item.region),
         md_code(&item.resource_id)
     );
     if f.scanner_identity {
@@ -513,12 +528,8 @@ fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
             "\n**orgsweep's own identity**: `orgsweep remediate` never contains it; change it deliberately."
         );
     }
-    if let Some(reason) = f.mute_reason.as_deref() {
-        let _ = writeln!(
-            out,
-            "\nMuted (accepted risk): {}",
-            md_text(&visible(reason, 1024))
-        );
+    if let Some(reason) = &item.mute_reason {
+        let _ = writeln!(out, "\nMuted (accepted risk): {}", md_text(reason));
     }
     let _ = writeln!(out);
     for step in &item.steps {
@@ -654,6 +665,17 @@ mod tests {
     }
 
     #[test]
+    fn the_html_plan_allows_only_its_own_style() {
+        let html = plan_html(&sample_report()).expect("renders");
+        let start = html.find("<style>").expect("a style") + "<style>".len();
+        let end = start + html[start..].find("</style>").expect("closed");
+        let hash = base64(&Sha256::digest(&html.as_bytes()[start..end]));
+        assert!(html.contains(&format!("style-src &#39;sha256-{hash}&#39;")));
+        assert!(html.contains("default-src &#39;none&#39;"));
+        assert!(!html.contains("<script") && !html.contains(" style="));
+    }
+
+    #[test]
     fn commands_are_split_from_prose() {
         let seg = |s: &str| step_segments(s, &[]);
         let code = |v: &[Segment]| -> Vec<String> {
@@ -696,7 +718,8 @@ mod tests {
         assert_eq!(md_code(" a "), "`  a  `");
         assert_eq!(md_code("a\nb"), "`a b`");
         assert_eq!(md_text("a_b*c*"), "a\\_b\\*c\\*");
-        assert_eq!(md_text("[x](http://evil)"), "\\[x\\]\\(http\\://evil\\)");
+        assert_eq!(md_text("[x](http://evil)"), "\\[x\\](http\\://evil)");
+        assert_eq!(md_text("Then: at 10:20 (ok)"), "Then: at 10:20 (ok)");
         assert_eq!(md_text("see www.evil.com"), "see www\\.evil.com");
     }
 }

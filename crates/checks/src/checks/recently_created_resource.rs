@@ -78,4 +78,30 @@ mod tests {
         let ids: Vec<&str> = drafts.iter().map(|d| d.resource_id.as_str()).collect();
         assert_eq!(ids, ["i-new", "i-edge"]);
     }
+
+    #[test]
+    fn other_services_kinds_are_covered_and_finished_jobs_are_gone() {
+        use orgsweep_model::facts::ResourceKind;
+
+        use crate::checks::fixtures::{days_ago, other};
+        let mut facts = full_inventory(vec![]);
+        let mut task = other(
+            "arn:aws:ecs:us-east-1:111111111111:task/prod/abc",
+            "RUNNING",
+            Some("gpu:1"),
+        );
+        task.created_at = days_ago(1);
+        let mut done = other("train-1", "Completed", Some("ml.p4d.24xlarge"));
+        done.created_at = days_ago(2);
+        facts
+            .ec2_resources
+            .insert(ResourceKind::EcsTask, vec![task]);
+        facts
+            .ec2_resources
+            .insert(ResourceKind::SageMakerTrainingJob, vec![done]);
+        let drafts = evaluate(&RecentlyCreatedResource, &facts, "us-east-1", &[]).expect("runs");
+        let ids: Vec<&str> = drafts.iter().map(|d| d.resource_type.as_str()).collect();
+        assert_eq!(ids, ["ecs_task"]);
+        assert!(drafts[0].title.starts_with("ECS task arn:aws:ecs:"));
+    }
 }

@@ -19,10 +19,26 @@ pub(crate) fn resource_draft(r: &ResourceView<'_>, title: String, detail: String
             .evidence("key_name", i.key_name.clone())
             .evidence("instance_profile_arn", i.instance_profile_arn.clone());
     }
+    if r.instance.is_none()
+        && let Some(size) = r.instance_type
+    {
+        draft = draft.evidence("instance_type", size);
+    }
     if !r.shared_with.is_empty() {
         draft = draft.evidence("shared_with", json!(r.shared_with));
     }
     draft
+}
+
+/// The cluster an ECS task ARN names (`arn:aws:ecs:r:a:task/<cluster>/<id>`); the old ARN
+/// format (`task/<id>`) does not name it.
+pub(crate) fn ecs_task_cluster(task_arn: &str) -> Option<&str> {
+    let resource = task_arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("task"), Some(cluster), Some(_)) if !cluster.is_empty() => Some(cluster),
+        _ => None,
+    }
 }
 
 /// "The tag Name=…" for details, so a person recognises the resource.
@@ -72,6 +88,62 @@ pub(crate) fn containment_steps(ctx: &Context<'_>, r: &ResourceView<'_>) -> Vec<
         "ec2_spot_instance_request" => steps.push(format!(
             "If not, cancel it (instances it launched keep running until stopped): aws ec2 cancel-spot-instance-requests --region {region} --spot-instance-request-ids {id}"
         )),
+        "lambda_function" => {
+            steps.push(format!(
+                "If not, keep its code and configuration: aws lambda get-function --region {region} --function-name {id}"
+            ));
+            steps.push(format!(
+                "Then stop every invocation without deleting it: aws lambda put-function-concurrency --region {region} --function-name {id} --reserved-concurrent-executions 0"
+            ));
+        }
+        "ecs_cluster" => steps.push(format!(
+            "If not, see what runs in it: aws ecs list-services --region {region} --cluster {id} and aws ecs list-tasks --region {region} --cluster {id}"
+        )),
+        "ecs_task" => {
+            let cluster = ecs_task_cluster(id).unwrap_or("<CLUSTER>");
+            steps.push(format!(
+                "If not, record it: aws ecs describe-tasks --region {region} --cluster {cluster} --tasks {id}"
+            ));
+            steps.push(format!(
+                "Then stop it (a service restarts stopped tasks: set the service's desired count to 0 first): aws ecs stop-task --region {region} --cluster {cluster} --task {id} --reason \"orgsweep containment\""
+            ));
+        }
+        "eks_cluster" => steps.push(format!(
+            "If not, see its nodes and who may use it: aws eks list-nodegroups --region {region} --cluster-name {id} and aws eks list-access-entries --region {region} --cluster-name {id}"
+        )),
+        "sagemaker_notebook" => steps.push(format!(
+            "If not, stop it (its volume is kept): aws sagemaker stop-notebook-instance --region {region} --notebook-instance-name {id}"
+        )),
+        "sagemaker_training_job" => steps.push(format!(
+            "If not, stop it: aws sagemaker stop-training-job --region {region} --training-job-name {id}"
+        )),
+        "sagemaker_endpoint" => {
+            steps.push(format!(
+                "If not, record it: aws sagemaker describe-endpoint --region {region} --endpoint-name {id}"
+            ));
+            steps.push(format!(
+                "An endpoint cannot be stopped; deleting only the endpoint ends the spend and keeps its endpoint configuration and model, from which create-endpoint can restore it: aws sagemaker delete-endpoint --region {region} --endpoint-name {id}"
+            ));
+        }
+        "lightsail_instance" => {
+            steps.push(format!(
+                "If not, keep evidence first: aws lightsail create-instance-snapshot --region {region} --instance-name {id} --instance-snapshot-name orgsweep-evidence-{id}"
+            ));
+            steps.push(format!(
+                "Then stop it: aws lightsail stop-instance --region {region} --instance-name {id}"
+            ));
+        }
+        "rds_instance" => {
+            steps.push(format!(
+                "If not, keep evidence first: aws rds create-db-snapshot --region {region} --db-instance-identifier {id} --db-snapshot-identifier orgsweep-evidence-{id}"
+            ));
+            steps.push(format!(
+                "Then stop it (RDS starts a stopped instance again after seven days): aws rds stop-db-instance --region {region} --db-instance-identifier {id}"
+            ));
+        }
+        "rds_snapshot" => steps.push(format!(
+            "If it is shared and should not be: aws rds modify-db-snapshot-attribute --region {region} --db-snapshot-identifier {id} --attribute-name restore --values-to-remove all (and each account id)"
+        )),
         _ => {}
     }
     steps.push(format!(
@@ -81,4 +153,22 @@ pub(crate) fn containment_steps(ctx: &Context<'_>, r: &ResourceView<'_>) -> Vec<
         "Delete it only after the investigation, once its owner and purpose are known.".to_owned(),
     );
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecs_task_arns_name_their_cluster_in_the_new_format_only() {
+        assert_eq!(
+            ecs_task_cluster("arn:aws:ecs:us-east-1:111111111111:task/prod/0123456789abcdef"),
+            Some("prod")
+        );
+        assert_eq!(
+            ecs_task_cluster("arn:aws:ecs:us-east-1:111111111111:task/0123456789abcdef"),
+            None
+        );
+        assert_eq!(ecs_task_cluster("not-an-arn"), None);
+    }
 }

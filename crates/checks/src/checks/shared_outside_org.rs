@@ -1,6 +1,7 @@
 //! Copying data out through a shared snapshot or AMI needs no network access at all: the
-//! attacker shares it with their own account and copies it there. Sharing inside the
-//! organization is normal; sharing outside it, or publicly, is reported.
+//! attacker shares it with their own account and copies it there; an RDS snapshot shared
+//! the same way hands over a whole database. Sharing inside the organization is normal;
+//! sharing outside it, or publicly, is reported.
 
 use orgsweep_model::Severity;
 use orgsweep_model::facts::{PUBLIC, ResourceKind, Source};
@@ -34,18 +35,20 @@ pub struct SharedOutsideOrg;
 
 static META: CheckMeta = CheckMeta {
     id: "resources.shared_outside_org",
-    title: "EBS snapshot or AMI shared outside the organization",
+    title: "EBS snapshot, AMI or RDS snapshot shared outside the organization",
     severity: Severity::High,
     scope: Scope::Region,
     sources: &[
         Source::Ec2Resources(ResourceKind::Snapshot),
         Source::Ec2Resources(ResourceKind::Image),
+        Source::Ec2Resources(ResourceKind::RdsSnapshot),
     ],
-    rationale: "Sharing a snapshot or AMI with another account, or publicly, hands over the \
-                data on it; it is a common exfiltration path.",
+    rationale: "Sharing a snapshot, AMI or database snapshot with another account, or \
+                publicly, hands over the data on it; it is a common exfiltration path.",
     remediation: &[
         "Confirm the sharing is sanctioned; if not, remove the permission at once.",
-        "Then find who added it in CloudTrail (ModifySnapshotAttribute, ModifyImageAttribute).",
+        "Then find who added it in CloudTrail (ModifySnapshotAttribute, ModifyImageAttribute, \
+         ModifyDBSnapshotAttribute).",
     ],
 };
 
@@ -54,11 +57,22 @@ impl Check for SharedOutsideOrg {
         &META
     }
 
+    /// Judges every kind that was read; the engine records each declared kind that failed
+    /// as a coverage gap of this check, so a denied RDS call does not hide a public AMI.
+    /// Fails only when none of the three was read.
     fn evaluate(&self, ctx: &Context<'_>) -> Result<Vec<FindingDraft>, CheckError> {
-        for kind in [ResourceKind::Snapshot, ResourceKind::Image] {
-            if !ctx.facts.ec2_resources.contains_key(&kind) {
-                return Err(CheckError::MissingSource(Source::Ec2Resources(kind)));
-            }
+        let kinds = [
+            ResourceKind::Snapshot,
+            ResourceKind::Image,
+            ResourceKind::RdsSnapshot,
+        ];
+        if !kinds
+            .iter()
+            .any(|k| ctx.facts.ec2_resources.contains_key(k))
+        {
+            return Err(CheckError::MissingSource(Source::Ec2Resources(
+                ResourceKind::Snapshot,
+            )));
         }
         let mut drafts = Vec::new();
         for r in ctx.facts.resources().filter(|r| !r.shared_with.is_empty()) {
@@ -117,6 +131,7 @@ mod tests {
             state: Some("completed".to_owned()),
             tags: Default::default(),
             shared_with: with.iter().map(|s| (*s).to_owned()).collect(),
+            instance_type: None,
         }
     }
 
@@ -158,6 +173,48 @@ mod tests {
             drafts[0].evidence["outside_organization"],
             json!(["999999999999"])
         );
+    }
+
+    #[test]
+    fn rds_snapshots_are_judged_and_a_missing_kind_leaves_the_others_judged() {
+        let mut facts = orgsweep_model::facts::Facts::default();
+        facts.ec2_resources.insert(
+            ResourceKind::RdsSnapshot,
+            vec![
+                shared("db-public", &["all"]),
+                shared("db-partner", &["999999999999"]),
+                shared("db-private", &[]),
+            ],
+        );
+        let drafts = evaluate_with(&SharedOutsideOrg, &facts, "us-east-1", &Settings::default())
+            .expect("EC2 kinds missing are coverage gaps, not a failure");
+        let found: Vec<(&str, &str, Option<Severity>)> = drafts
+            .iter()
+            .map(|d| (d.resource_type.as_str(), d.resource_id.as_str(), d.severity))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("rds_snapshot", "db-public", Some(Severity::Critical)),
+                ("rds_snapshot", "db-partner", None),
+            ]
+        );
+        assert!(
+            drafts[0]
+                .title
+                .starts_with("RDS snapshot db-public is shared with everyone")
+        );
+        assert!(drafts[0].remediation.iter().any(|s| s.contains(
+            "aws rds modify-db-snapshot-attribute --region us-east-1 --db-snapshot-identifier db-public --attribute-name restore --values-to-remove all"
+        )));
+        let err = evaluate_with(
+            &SharedOutsideOrg,
+            &orgsweep_model::facts::Facts::default(),
+            "us-east-1",
+            &Settings::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CheckError::MissingSource(_)));
     }
 
     #[test]

@@ -92,6 +92,7 @@ mod tests {
                 state: Some("available".to_owned()),
                 tags: Default::default(),
                 shared_with: vec![],
+                instance_type: None,
             }],
         );
         facts
@@ -135,6 +136,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, CheckError::MissingSource(_)), "{err:?}");
+    }
+
+    #[test]
+    fn other_services_kinds_are_covered_too() {
+        use crate::checks::fixtures::other;
+        let mut facts = full_inventory(vec![]);
+        facts.ec2_resources.insert(
+            ResourceKind::LambdaFunction,
+            vec![other("exfil-fn", "Active", None)],
+        );
+        facts.ec2_resources.insert(
+            ResourceKind::SageMakerEndpoint,
+            vec![
+                other("ep", "InService", Some("ml.g5.2xlarge")),
+                other("ep-going", "Deleting", Some("ml.g5.2xlarge")),
+            ],
+        );
+        facts.ec2_resources.insert(
+            ResourceKind::RdsInstance,
+            vec![other("db1", "available", Some("db.r6g.large"))],
+        );
+        let expected = vec!["us-east-1".to_owned()];
+        let drafts =
+            evaluate(&UnexpectedRegion, &facts, "ap-southeast-2", &expected).expect("runs");
+        let found: Vec<(&str, &str)> = drafts
+            .iter()
+            .map(|d| (d.resource_type.as_str(), d.resource_id.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("lambda_function", "exfil-fn"),
+                ("sagemaker_endpoint", "ep"),
+                ("rds_instance", "db1")
+            ]
+        );
+        assert_eq!(drafts[2].evidence["instance_type"], "db.r6g.large");
+        assert!(drafts[2].title.starts_with("RDS instance db1"));
+        assert!(drafts[0].remediation.iter().any(|s| s.contains(
+            "put-function-concurrency --region ap-southeast-2 --function-name exfil-fn --reserved-concurrent-executions 0"
+        )));
+        assert!(drafts[2].remediation.iter().any(|s| s.contains(
+            "aws rds stop-db-instance --region ap-southeast-2 --db-instance-identifier db1"
+        )));
     }
 
     #[test]
