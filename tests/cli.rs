@@ -214,3 +214,101 @@ fn the_readme_documents_every_check() {
         );
     }
 }
+
+#[test]
+fn a_negative_window_is_a_range_error() {
+    let mut command = with_keys(orgsweep());
+    command.args(["scan", "--window-days", "-3"]);
+    let output = run(command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("-3") && stderr.contains("1..=90"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}
+
+/// Causes appear once: "No such file or directory" is not repeated by every layer.
+#[test]
+fn errors_name_their_cause_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("missing.json");
+    let mut command = orgsweep();
+    command.arg("diff").arg(&missing).arg(&missing);
+    let output = run(command);
+    assert_one_line_error(&output, "missing.json");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("No such file").count() + stderr.matches("no such file").count(),
+        1,
+        "{stderr}"
+    );
+
+    let truncated = tmp.path().join("truncated.json");
+    std::fs::write(&truncated, "{\"schema_version\": 2, \"tool\"").expect("write");
+    let mut command = orgsweep();
+    command.arg("plan").arg(&truncated);
+    let output = run(command);
+    assert_one_line_error(&output, "truncated.json");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("EOF while parsing").count(), 1, "{stderr}");
+
+    let not_a_report = tmp.path().join("other.json");
+    std::fs::write(&not_a_report, "{\"findings\": []}").expect("write");
+    let mut command = orgsweep();
+    command.arg("plan").arg(&not_a_report);
+    assert_one_line_error(&run(command), "not an orgsweep report");
+}
+
+/// The credentials error leads with what to do, not with the chain's internals.
+#[test]
+fn the_no_credentials_error_leads_with_the_useful_part() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut command = orgsweep();
+    command.args(["scan", "--out", &out_dir(tmp.path())]);
+    let output = run(command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: no usable AWS credentials: none found; set AWS_PROFILE"),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("out").exists(),
+        "a failed run left a directory"
+    );
+}
+
+/// A host that does not resolve is named.
+#[test]
+fn a_dns_failure_names_the_host() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut command = with_keys(orgsweep());
+    command.args([
+        "scan",
+        "--endpoint-url",
+        "http://no-such-host.invalid:4566",
+        "--out",
+        &out_dir(tmp.path()),
+    ]);
+    assert_one_line_error(&run(command), "no-such-host.invalid");
+}
+
+#[test]
+fn the_catalogue_is_aligned() {
+    let output = run({
+        let mut c = orgsweep();
+        c.arg("checks");
+        c
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let severity_columns: std::collections::BTreeSet<usize> = stdout
+        .lines()
+        .map(|l| {
+            let id_end = l.find(' ').expect("a space after the id");
+            id_end + l[id_end..].len() - l[id_end..].trim_start().len()
+        })
+        .collect();
+    assert_eq!(severity_columns.len(), 1, "columns differ:\n{stdout}");
+}

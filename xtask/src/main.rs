@@ -18,6 +18,9 @@ tasks:
                     (the end-to-end tests start their own moto)
   emulator [--seed] start moto on a free loopback port and print its endpoint; with --seed,
                     also seed the demo organization and print the scanner's credentials
+  bench [ARGS]      the scale benchmark, built in release mode: a whole scan of a simulated
+                    organization (--accounts 100|1000|10000, --latency-ms 40, --json, …;
+                    see `cargo xtask bench --help`)
   schema            regenerate report.schema.json from the model types
   sync-policies     copy crates/aws/iam/*.json into the CloudFormation role templates";
 
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("emulator") => emulator(&args[1..]),
         Some("schema") => schema(),
+        Some("bench") => bench(&args[1..]),
         Some("sync-policies") => sync_policies(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -163,10 +167,15 @@ fn sync_policies() -> Result<(), String> {
         out.extend(lines[end..].iter().map(|l| (*l).to_owned()));
         std::fs::write(root.join(template), out.join("\n") + "\n")
             .map_err(|e| format!("cannot write {template}: {e}"))?;
-        eprintln!(
-            "xtask: {template} carries {policy_path}",
-            policy_path = "its policy file"
-        );
+        eprintln!("xtask: {template} carries its policy file");
     }
     Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut bench = cargo();
+    bench
+        .args(["run", "--quiet", "--release", "-p", "orgsweep-bench", "--"])
+        .args(args);
+    run(bench)
 }

@@ -24,6 +24,6 @@ pub use limits::{LimitKey, Limits, Service};
 pub use org::{CallerRole, DiscoveryOptions, OrgAccount, Organization, region_in_partition};
 pub use session::{
     AccountSession, Caller, DEFAULT_HOME_REGION, DEFAULT_MAX_ATTEMPTS, EventsChoice, EventsSource,
-    Session, SessionOptions,
+    Session, SessionOptions, https_client,
 };
 pub use store::{Location, Store, write_durably};

@@ -35,10 +35,23 @@ pub enum Service {
     Organizations,
     S3,
     Sts,
+    /// Cost Explorer (ce), called from the caller's account only, and billed per request.
+    CostExplorer,
+    /// AWS Health's organizational view, called from the caller's account only.
+    Health,
+    GuardDuty,
+    Lambda,
+    Ecs,
+    Eks,
+    SageMaker,
+    Lightsail,
+    Rds,
+    /// S3 Control (the account-level public access block).
+    S3Control,
 }
 
 impl Service {
-    const ALL: [Service; 9] = [
+    const ALL: [Service; 19] = [
         Service::Account,
         Service::CloudTrail,
         Service::CloudTrailLookup,
@@ -48,6 +61,16 @@ impl Service {
         Service::Organizations,
         Service::S3,
         Service::Sts,
+        Service::CostExplorer,
+        Service::Health,
+        Service::GuardDuty,
+        Service::Lambda,
+        Service::Ecs,
+        Service::Eks,
+        Service::SageMaker,
+        Service::Lightsail,
+        Service::Rds,
+        Service::S3Control,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +84,16 @@ impl Service {
             Service::Organizations => "organizations",
             Service::S3 => "s3",
             Service::Sts => "sts",
+            Service::CostExplorer => "ce",
+            Service::Health => "health",
+            Service::GuardDuty => "guardduty",
+            Service::Lambda => "lambda",
+            Service::Ecs => "ecs",
+            Service::Eks => "eks",
+            Service::SageMaker => "sagemaker",
+            Service::Lightsail => "lightsail",
+            Service::Rds => "rds",
+            Service::S3Control => "s3control",
         }
     }
 
@@ -70,6 +103,26 @@ impl Service {
     /// calls only, which is all orgsweep makes); Organizations ListAccounts is 8/s and
     /// ListParents about 6/s per organization; STS allows 600/s per calling account; IAM
     /// publishes no rate, so orgsweep stays modest.
+    ///
+    /// The breadth services, each per (account, region) unless noted:
+    /// - Cost Explorer: AWS publishes no request rate but answers bursts with
+    ///   LimitExceededException, and charges 0.01 USD per request (page); orgsweep makes 4
+    ///   requests per scan from the caller's account, one per second.
+    /// - Health: the organizational view is served from us-east-1 for the whole organization
+    ///   and AWS asks callers to stay low (roughly 10 requests per second per account);
+    ///   orgsweep keeps to half of that.
+    /// - GuardDuty publishes no per-API rate in its quotas page; a modest 5/s.
+    /// - Lambda: 15 control-plane requests per second per region for everything but
+    ///   invocations, GetFunction and GetPolicy (Lambda quotas page): 10/s.
+    /// - ECS: token buckets per account-region, cluster reads 50 burst / 20 per second
+    ///   (ECS "Request throttling" page): 10/s with a burst of 20.
+    /// - EKS publishes no rate: 5/s.
+    /// - SageMaker throttles List*/Describe* per account-region without a published number
+    ///   for most of them: 4/s.
+    /// - Lightsail publishes no rate: 4/s.
+    /// - RDS: 300 burst and 12 per second sustained for the account-region, all APIs together
+    ///   (RDS "Request throttling" page): 8/s with a burst of 20.
+    /// - S3 Control: one call per account; S3's own limits are far above it: 5/s.
     pub fn default_quota(self) -> (u32, u32) {
         match self {
             Service::Account => (5, 5),
@@ -82,6 +135,16 @@ impl Service {
             Service::Organizations => (5, 10),
             Service::S3 => (50, 100),
             Service::Sts => (50, 100),
+            Service::CostExplorer => (1, 2),
+            Service::Health => (5, 5),
+            Service::GuardDuty => (5, 10),
+            Service::Lambda => (10, 10),
+            Service::Ecs => (10, 20),
+            Service::Eks => (5, 10),
+            Service::SageMaker => (4, 8),
+            Service::Lightsail => (4, 8),
+            Service::Rds => (8, 20),
+            Service::S3Control => (5, 10),
         }
     }
 }

@@ -137,6 +137,12 @@ impl Session {
             })
             .collect();
 
+        /// One parent's child OUs and child accounts, each listed or failed on its own.
+        type Listed = (
+            Parent,
+            Result<Vec<Parent>, AwsError>,
+            Result<Vec<Account>, AwsError>,
+        );
         let mut accounts: BTreeMap<String, OrgAccount> = BTreeMap::new();
         let mut walk_errors: Vec<String> = Vec::new();
         // Organizations nests OUs at most five deep; the bound guards against a cycle in a
@@ -145,11 +151,7 @@ impl Session {
             if level.is_empty() {
                 break;
             }
-            let listed: Vec<(
-                Parent,
-                Result<Vec<Parent>, AwsError>,
-                Result<Vec<Account>, AwsError>,
-            )> = futures::stream::iter(level)
+            let listed: Vec<Listed> = futures::stream::iter(level)
                 .map(|parent| {
                     let caller = &caller;
                     async move {

@@ -175,6 +175,18 @@ pub(crate) struct Shared {
     pub(crate) caller: Caller,
     /// The events source once settled (see [`Session::settle_events_source`]).
     pub(crate) events: std::sync::OnceLock<Option<crate::TrailLogLocation>>,
+    /// The organization's charges per account, read once per scan from the caller's
+    /// account on first use (see `collect::billing`); an error fails the source for every
+    /// account alike.
+    pub(crate) spend: tokio::sync::OnceCell<Result<crate::collect::OrganizationSpend, AwsError>>,
+    /// The organization's AWS Health risk and abuse events per affected account, read once
+    /// per scan from the caller's account on first use (see `collect::health`).
+    pub(crate) health: tokio::sync::OnceCell<
+        Result<
+            std::collections::BTreeMap<String, Vec<orgsweep_model::facts::HealthEvent>>,
+            AwsError,
+        >,
+    >,
 }
 
 /// The scan's connection to AWS.
@@ -183,8 +195,9 @@ pub struct Session {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// Builds the one HTTP client (and connection pool) every SDK client of the scan uses.
-fn shared_http_client() -> SharedHttpClient {
+/// Builds the one HTTP client (and connection pool) every SDK client of the scan uses; public
+/// so a test can wrap it (a fault-injecting transport in front of an emulator).
+pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .pool_idle_timeout(Duration::from_secs(30))
@@ -196,10 +209,7 @@ impl Session {
     /// before anything long starts: no credentials, wrong credentials and an unreachable
     /// endpoint all fail here, within seconds, with the identity and what to check.
     pub async fn connect(options: SessionOptions, limits: Limits) -> Result<Session, AwsError> {
-        let http = options
-            .http_client
-            .clone()
-            .unwrap_or_else(shared_http_client);
+        let http = options.http_client.clone().unwrap_or_else(https_client);
         let limits = Arc::new(limits);
         let mut region_chain = RegionProviderChain::default_provider();
         if let Some(profile) = &options.profile {
@@ -255,6 +265,12 @@ impl Session {
             );
         }
         let base = loader.load().await;
+        // AWS_ENDPOINT_URL (honoured by aws-config) is an override like --endpoint-url: the
+        // clients that need path-style S3 or a plain S3 Control host must know of it too.
+        let mut options = options;
+        if options.endpoint_url.is_none() {
+            options.endpoint_url = base.endpoint_url().map(str::to_owned);
+        }
         let endpoint = base
             .endpoint_url()
             .map_or_else(|| "of AWS".to_owned(), str::to_owned);
@@ -281,6 +297,8 @@ impl Session {
                     partition: "aws".to_owned(),
                 },
                 events: std::sync::OnceLock::new(),
+                spend: tokio::sync::OnceCell::new(),
+                health: tokio::sync::OnceCell::new(),
             }),
         };
         let caller = match session.shared.options.caller.clone() {
@@ -326,7 +344,22 @@ impl Session {
                 }
             }
         };
+        // Without an endpoint override, name the host that could not be reached.
+        let region = self
+            .shared
+            .base
+            .region()
+            .map_or_else(|| DEFAULT_HOME_REGION.to_owned(), |r| r.to_string());
         let answer = answer.map_err(|err| match err {
+            AwsError::Unreachable {
+                endpoint,
+                operation,
+                message,
+            } if self.shared.options.endpoint_url.is_none() => AwsError::Unreachable {
+                endpoint: format!("https://sts.{region}.amazonaws.com ({endpoint})"),
+                operation,
+                message,
+            },
             AwsError::Service { code, message, .. } => AwsError::Credentials(format!(
                 "AWS refused access key {access_key_id} ({code}: {message}); check that the \
                  key is active and belongs to the organization's management account, and \
@@ -583,6 +616,16 @@ impl AccountSession {
     client!(sts, aws_sdk_sts, Service::Sts);
     client!(ec2, aws_sdk_ec2, Service::Ec2);
     client!(iam, aws_sdk_iam, Service::Iam);
+    client!(costexplorer, aws_sdk_costexplorer, Service::CostExplorer);
+    client!(health, aws_sdk_health, Service::Health);
+    client!(guardduty, aws_sdk_guardduty, Service::GuardDuty);
+    client!(lambda, aws_sdk_lambda, Service::Lambda);
+    client!(ecs, aws_sdk_ecs, Service::Ecs);
+    client!(eks, aws_sdk_eks, Service::Eks);
+    client!(sagemaker, aws_sdk_sagemaker, Service::SageMaker);
+    client!(lightsail, aws_sdk_lightsail, Service::Lightsail);
+    client!(rds, aws_sdk_rds, Service::Rds);
+    client!(s3control_client, aws_sdk_s3control, Service::S3Control);
 
     /// An Organizations client whose calls of `api` share one bucket: AWS throttles
     /// Organizations per API, so ListAccountsForParent does not wait for ListTagsForResource.

@@ -145,13 +145,18 @@ impl Store {
                 })?;
                 let caller = session.own(&session.caller().account_id);
                 let client = caller.s3();
-                let head = client
-                    .head_bucket()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| caller.error("s3:HeadBucket", e))?;
-                match head.bucket_region() {
+                // HeadBucket needs s3:ListBucket on the bucket, which a writer limited to
+                // its prefix may lack; S3 names the bucket's region in the 403 as well, and
+                // the probe write that follows is what decides whether the store is usable.
+                let region = match client.head_bucket().bucket(bucket).send().await {
+                    Ok(head) => head.bucket_region().map(str::to_owned),
+                    Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => e
+                        .raw_response()
+                        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                        .map(str::to_owned),
+                    Err(e) => return Err(caller.error("s3:HeadBucket", e)),
+                };
+                match region.as_deref() {
                     Some(region)
                         if Some(region) != client.config().region().map(|r| r.as_ref()) =>
                     {

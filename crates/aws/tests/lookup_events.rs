@@ -1,5 +1,5 @@
 //! cloudtrail:LookupEvents through the real collector, limiter and counters. moto does not
-//! implement LookupEvents (DESIGN.md), so its answers come from the SDK's own mocks
+//! implement LookupEvents (docs/emulator.md), so its answers come from the SDK's own mocks
 //! (`aws-smithy-mocks`) and, for the timing test, a mock transport.
 
 use std::sync::{Arc, Mutex};

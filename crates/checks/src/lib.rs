@@ -34,7 +34,7 @@ pub enum Scope {
 /// A check's description, shown by `orgsweep checks` and copied into every finding.
 #[derive(Debug)]
 pub struct CheckMeta {
-    /// Stable id from DESIGN.md: reports, baselines and tests refer to it.
+    /// Stable id (the README's catalogue): reports, baselines and tests refer to it.
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,

@@ -20,7 +20,7 @@ use proptest::sample::select;
 use serde_json::{Map, Value, json};
 use time::macros::datetime;
 
-const DEADLINE: Duration = Duration::from_secs(2);
+const DEADLINE: Duration = Duration::from_secs(5);
 const CHECK: &str = "iam.role_trusts_external_account";
 /// The scanned account, another account of the organization, a partner on the allow list,
 /// and accounts outside.

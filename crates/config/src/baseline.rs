@@ -122,7 +122,16 @@ pub fn baseline_from_report(report: &Report, source: &str) -> String {
         out,
         "# Written from {} (scan started {}). Review it, then use it with\n# orgsweep scan --baseline <this file>.",
         source.replace('\n', " "),
-        report.run.started_at
+        report
+            .run
+            .started_at
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| t
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok())
+            .unwrap_or_else(|| "at an unknown time".to_owned())
     );
     let _ = writeln!(
         out,

@@ -3,6 +3,7 @@
 //! loopback port; [`seed`] builds an organization in it with planted incidents through the
 //! real AWS SDK for Rust.
 
+pub mod buckets;
 pub mod emulator;
 pub mod seed;
 pub mod tools;

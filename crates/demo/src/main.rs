@@ -1,7 +1,6 @@
 //! `orgsweep-demo`: runs the demo end to end (`run`), or starts the emulator for manual use
 //! (`emulator [--seed]`). `cargo xtask demo` and `cargo xtask emulator` call it.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -92,6 +91,10 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `emulator [--seed]`: runs until SIGINT or SIGTERM, whatever stdin is (a CI job or a
+/// background shell has none). The shell exports go to stdout, so they can be captured or
+/// evaluated; the organization's details (ids, planted incidents) go to a JSON file named on
+/// stderr.
 fn serve(args: &[String]) -> anyhow::Result<ExitCode> {
     let seed = match args {
         [] => false,
@@ -104,23 +107,49 @@ fn serve(args: &[String]) -> anyhow::Result<ExitCode> {
     } else {
         (Emulator::start()?, None)
     };
-    println!("endpoint: {}", emulator.endpoint());
-    if let Some(org) = org {
-        println!("# scan as the demo organization's scanner:");
+    println!("export AWS_ENDPOINT_URL={}", emulator.endpoint());
+    if let Some(org) = &org {
         for (key, value) in org.scanner_env() {
             println!("export {key}={value}");
         }
-        println!(
-            "# orgsweep scan --endpoint-url {} --regions {} --expected-regions {}",
-            emulator.endpoint(),
+        let path = workspace_root().join(".venv").join("demo-org.json");
+        std::fs::write(&path, serde_json::to_string_pretty(org)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "orgsweep-demo: the demo organization is described in {}",
+            path.display()
+        );
+        eprintln!(
+            "orgsweep-demo: scan it with: orgsweep scan --regions {} --expected-regions {}",
             org.scan_regions.join(","),
             org.expected_regions.join(",")
         );
-        println!("{}", serde_json::to_string_pretty(&org)?);
     }
-    println!("# running until Ctrl-C or end of input");
-    let mut sink = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut sink);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "orgsweep-demo: emulator running at {}; stop it with Ctrl-C or SIGTERM",
+        emulator.endpoint()
+    );
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    });
     drop(emulator);
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,14 @@ use serde::Serialize;
 /// The least-privilege scan policy users are told to deploy; the demo grants exactly it,
 /// so a permission the scan lacks shows up here first.
 pub const SCAN_POLICY: &str = include_str!("../../aws/iam/orgsweep-scan-policy.json");
+/// moto checks S3's public access block reads (bucket and account level) as
+/// `s3:GetPublicAccessBlock`, an action IAM does not have; AWS checks them as
+/// `s3:GetBucketPublicAccessBlock` and `s3:GetAccountPublicAccessBlock`, which the scan
+/// policy grants. A bucket's `?publicAccessBlock` read is even checked as `s3:ListBucket`
+/// (moto's action table spells the query key `public_access_block`, so the lookup falls to
+/// the bucket's default action). The demo grants moto's spellings of the same reads next to
+/// the scan policy, so the policy users deploy names only real actions.
+pub const MOTO_ALIASES_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "MotoSpellingOfPublicAccessBlockReads", "Effect": "Allow", "Action": ["s3:GetPublicAccessBlock", "s3:ListBucket"], "Resource": "*"}]}"#;
 /// The policy that lets the scanning identity read the organization trail's log files,
 /// with the bucket as a placeholder.
 pub const TRAIL_LOGS_POLICY: &str = include_str!("../../aws/iam/orgsweep-trail-logs-policy.json");
@@ -79,6 +87,30 @@ pub struct Planted {
     /// A closed (suspended) member account.
     pub closed_account: String,
     pub xss_payload: String,
+    /// A Lambda function in an unexpected region: (account, region, function name).
+    pub lambda_function: (String, String, String),
+    /// A running GPU SageMaker notebook in an unexpected region: (account, region, name).
+    pub sagemaker_notebook: (String, String, String),
+    /// A manual RDS snapshot shared with an outside account: (account, region, id).
+    pub rds_snapshot_shared_outside: (String, String, String),
+    /// A bucket with a public policy and no public access block: (account, region, name).
+    pub public_bucket: (String, String, String),
+    /// What the queued Cost Explorer answers plant (see [`queue_costs`]).
+    pub costs: CostIncidents,
+}
+
+/// The charges [`queue_costs`] plants, each (account, service or region).
+#[derive(Debug, Clone, Serialize)]
+pub struct CostIncidents {
+    /// A service whose daily rate rose five-fold.
+    pub spike: (String, String),
+    /// A service with charges this month and none last month.
+    pub new_service: (String, String),
+    /// Charges in a region outside the expected ones.
+    pub unexpected_region: (String, String),
+    /// Whether the current month has a whole day yet: on the 1st (UTC) Cost Explorer is
+    /// asked about the previous month only, so nothing this month can be planted.
+    pub current_month_planted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +270,14 @@ impl Member {
             .send()
             .await
             .with_context(|| format!("granting the scan policy in {}", self.id))?;
+        self.iam
+            .put_role_policy()
+            .role_name(SCAN_ROLE)
+            .policy_name("orgsweep-scan-moto-aliases")
+            .policy_document(MOTO_ALIASES_POLICY)
+            .send()
+            .await
+            .with_context(|| format!("granting moto's spellings in {}", self.id))?;
         Ok(())
     }
 
@@ -393,6 +433,138 @@ impl Member {
             .await
             .with_context(|| format!("sharing {snapshot} with {account}"))?;
         Ok(snapshot)
+    }
+
+    fn regional(&self, region: &str) -> SdkConfig {
+        sdk_config(&self.endpoint, self.credentials.clone(), region)
+    }
+
+    /// A role `service` (`lambda.amazonaws.com`, …) may assume; returns its ARN.
+    async fn service_role(&self, name: &str, service: &str) -> anyhow::Result<String> {
+        let trust = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
+        });
+        let role = self
+            .iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .with_context(|| format!("creating role {name} in {}", self.id))?;
+        role.role()
+            .map(|r| r.arn().to_owned())
+            .ok_or_else(|| anyhow!("CreateRole returned no role"))
+    }
+
+    /// A Lambda function whose code is an empty zip archive (moto stores it, never runs it).
+    async fn lambda_function(&self, region: &str, name: &str) -> anyhow::Result<()> {
+        let role = self
+            .service_role("orgsweep-demo-lambda", "lambda.amazonaws.com")
+            .await?;
+        // The end-of-central-directory record alone: a valid, empty zip archive.
+        let mut empty_zip = vec![0x50, 0x4b, 0x05, 0x06];
+        empty_zip.resize(22, 0);
+        aws_sdk_lambda::Client::new(&self.regional(region))
+            .create_function()
+            .function_name(name)
+            .runtime(aws_sdk_lambda::types::Runtime::Python312)
+            .handler("index.handler")
+            .role(role)
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(empty_zip.into())
+                    .build(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("creating function {name} in {region} of {}", self.id))?;
+        Ok(())
+    }
+
+    /// A SageMaker notebook instance of `instance_type`, running.
+    async fn notebook(&self, region: &str, name: &str, instance_type: &str) -> anyhow::Result<()> {
+        let role = self
+            .service_role("orgsweep-demo-sagemaker", "sagemaker.amazonaws.com")
+            .await?;
+        aws_sdk_sagemaker::Client::new(&self.regional(region))
+            .create_notebook_instance()
+            .notebook_instance_name(name)
+            .instance_type(aws_sdk_sagemaker::types::InstanceType::from(instance_type))
+            .role_arn(role)
+            .send()
+            .await
+            .with_context(|| format!("creating notebook {name} in {region} of {}", self.id))?;
+        Ok(())
+    }
+
+    /// A DB instance and a manual snapshot of it, shared with `account`; returns the
+    /// snapshot's identifier.
+    async fn shared_db_snapshot(&self, region: &str, account: &str) -> anyhow::Result<String> {
+        let rds = aws_sdk_rds::Client::new(&self.regional(region));
+        let (instance, snapshot) = ("orders-db", "orders-db-export");
+        rds.create_db_instance()
+            .db_instance_identifier(instance)
+            .db_instance_class("db.t3.micro")
+            .engine("postgres")
+            .allocated_storage(20)
+            .master_username("orders")
+            .master_user_password("Demo-Passw0rd-not-secret")
+            .send()
+            .await
+            .with_context(|| format!("creating DB instance {instance} in {}", self.id))?;
+        rds.create_db_snapshot()
+            .db_instance_identifier(instance)
+            .db_snapshot_identifier(snapshot)
+            .send()
+            .await
+            .with_context(|| format!("snapshotting {instance}"))?;
+        rds.modify_db_snapshot_attribute()
+            .db_snapshot_identifier(snapshot)
+            .attribute_name("restore")
+            .values_to_add(account)
+            .send()
+            .await
+            .with_context(|| format!("sharing {snapshot} with {account}"))?;
+        Ok(snapshot.to_owned())
+    }
+
+    /// A bucket in `region` whose policy lets anyone read its objects, with no public
+    /// access block.
+    async fn public_bucket(&self, region: &str, name: &str) -> anyhow::Result<()> {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.regional(region))
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket(name)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                    .build(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("creating bucket {name}"))?;
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "PublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": format!("arn:aws:s3:::{name}/*")
+            }]
+        });
+        s3.put_bucket_policy()
+            .bucket(name)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .with_context(|| format!("making bucket {name} public"))?;
+        Ok(())
     }
 
     async fn key_pair(&self, region: &str, name: &str) -> anyhow::Result<()> {
@@ -602,6 +774,24 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
 
     let (trail_logs, trail_log_events) = deliver_trail_log(&admin, &dev_id).await?;
 
+    // Breadth incidents: compute in a region nobody uses, a database snapshot and a bucket
+    // open to the world, and charges that spike (Cost Explorer's answers are queued).
+    let far_region = "ap-southeast-2";
+    let function = "thumbnailer";
+    dev.lambda_function(far_region, function).await?;
+    let notebook = "research-gpu";
+    dev.notebook(far_region, notebook, "ml.p3.2xlarge").await?;
+    let db_snapshot = prod
+        .shared_db_snapshot("us-east-1", EXTERNAL_ACCOUNT)
+        .await?;
+    let bucket = format!("orgsweep-demo-public-{prod_id}");
+    prod.public_bucket("eu-west-1", &bucket).await?;
+    let costs = queue_costs(endpoint, &management_account_id, &dev_id, &prod_id)?;
+    let lambda_function = (dev_id.clone(), far_region.to_owned(), function.to_owned());
+    let sagemaker_notebook = (dev_id.clone(), far_region.to_owned(), notebook.to_owned());
+    let rds_snapshot_shared_outside = (prod_id.clone(), "us-east-1".to_owned(), db_snapshot);
+    let public_bucket = (prod_id.clone(), "eu-west-1".to_owned(), bucket);
+
     // The scanning identity: a real IAM user in the management account with exactly the
     // repository's scan policy and permission to assume the scan role.
     let iam = aws_sdk_iam::Client::new(&admin);
@@ -618,6 +808,13 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
         .send()
         .await
         .context("granting the scanner the scan policy")?;
+    iam.put_user_policy()
+        .user_name(scanner)
+        .policy_name("orgsweep-scan-moto-aliases")
+        .policy_document(MOTO_ALIASES_POLICY)
+        .send()
+        .await
+        .context("granting the scanner moto's spellings")?;
     iam.put_user_policy()
         .user_name(scanner)
         .policy_name("orgsweep-trail-logs")
@@ -681,6 +878,11 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
             trail_logs,
             trail_log_events: (dev_id.clone(), trail_log_events),
             xss_payload: XSS_PAYLOAD.to_owned(),
+            lambda_function,
+            sagemaker_notebook,
+            rds_snapshot_shared_outside,
+            public_bucket,
+            costs,
         },
     })
 }
@@ -772,6 +974,113 @@ async fn deliver_trail_log(
         format!("s3://{TRAIL_LOG_BUCKET}/{TRAIL_LOG_PREFIX}"),
         vec!["CreateAccessKey".to_owned(), "StopLogging".to_owned()],
     ))
+}
+
+/// Cost Explorer's names for the services the planted charges are on.
+const EC2_SERVICE: &str = "Amazon Elastic Compute Cloud - Compute";
+const SAGEMAKER_SERVICE: &str = "Amazon SageMaker";
+
+/// Queues the answers moto's Cost Explorer gives orgsweep's four GetCostAndUsage requests
+/// (`POST /moto-api/static/ce/cost-and-usage-results`): `spender`'s EC2 costs five times
+/// more per day this month than last, it pays for SageMaker for the first time, and most of
+/// its charges this month are in ap-southeast-2; `steady` spends the same every day.
+///
+/// moto hands out one queued answer per distinct request body, in the order requests
+/// arrive, and then keeps answering that body with it. orgsweep sends the previous month by
+/// SERVICE, by REGION, then the current month by SERVICE, by REGION, with bodies that only
+/// depend on the date, so one queue serves every scan of the day; the answers are queued in
+/// that order (the previous month's two only, on the 1st). Call it again after a date
+/// change (UTC) to serve the new day's requests.
+pub fn queue_costs(
+    endpoint: &str,
+    management_account: &str,
+    spender: &str,
+    steady: &str,
+) -> anyhow::Result<CostIncidents> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let first = today.replace_day(1)?;
+    let previous_first = (first - time::Duration::days(1)).replace_day(1)?;
+    let ymd = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let days = |a: time::Date, b: time::Date| (b - a).whole_days() as f64;
+    let (previous_days, current_days) = (days(previous_first, first), days(first, today));
+    let group = |account: &str, key: &str, amount: f64| {
+        serde_json::json!({
+            "Keys": [account, key],
+            "Metrics": {"UnblendedCost": {"Amount": format!("{amount:.2}"), "Unit": "USD"}}
+        })
+    };
+    let answer =
+        |start: time::Date, end: time::Date, dimension: &str, groups: Vec<serde_json::Value>| {
+            serde_json::json!({
+                "GroupDefinitions": [
+                    {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"},
+                    {"Type": "DIMENSION", "Key": dimension}
+                ],
+                "ResultsByTime": [{
+                    "TimePeriod": {"Start": ymd(start), "End": ymd(end)},
+                    "Total": {},
+                    "Groups": groups,
+                    "Estimated": end == today
+                }],
+                "DimensionValueAttributes": []
+            })
+        };
+    let (p, c) = (previous_days, current_days);
+    let mut results = vec![
+        answer(
+            previous_first,
+            first,
+            "SERVICE",
+            vec![
+                group(spender, EC2_SERVICE, 10.0 * p),
+                group(steady, EC2_SERVICE, 20.0 * p),
+            ],
+        ),
+        answer(
+            previous_first,
+            first,
+            "REGION",
+            vec![
+                group(spender, HOME_REGION, 10.0 * p),
+                group(steady, HOME_REGION, 20.0 * p),
+            ],
+        ),
+    ];
+    let current_month_planted = first < today;
+    if current_month_planted {
+        results.push(answer(
+            first,
+            today,
+            "SERVICE",
+            vec![
+                group(spender, EC2_SERVICE, 50.0 * c),
+                group(spender, SAGEMAKER_SERVICE, 40.0 * c),
+                group(steady, EC2_SERVICE, 20.0 * c),
+            ],
+        ));
+        results.push(answer(
+            first,
+            today,
+            "REGION",
+            vec![
+                group(spender, HOME_REGION, 10.0 * c),
+                group(spender, "ap-southeast-2", 80.0 * c),
+                group(steady, HOME_REGION, 20.0 * c),
+            ],
+        ));
+    }
+    ureq::post(format!(
+        "{endpoint}/moto-api/static/ce/cost-and-usage-results"
+    ))
+    .header("Content-Type", "application/json")
+    .send(serde_json::json!({"results": results, "account_id": management_account}).to_string())
+    .with_context(|| format!("cannot queue Cost Explorer answers at {endpoint}"))?;
+    Ok(CostIncidents {
+        spike: (spender.to_owned(), EC2_SERVICE.to_owned()),
+        new_service: (spender.to_owned(), SAGEMAKER_SERVICE.to_owned()),
+        unexpected_region: (spender.to_owned(), "ap-southeast-2".to_owned()),
+        current_month_planted,
+    })
 }
 
 /// What [`change_resources`] did to the demo organization.

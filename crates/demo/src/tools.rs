@@ -94,3 +94,99 @@ pub(crate) fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(5)..].join(" | ")
 }
+
+/// Debian's browser and its WebDriver, where the packages put them.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// What the browser tests need from Debian: the browser, its driver (the same build, so the
+/// two always match), and poppler-utils for `pdftoppm` and `pdftotext`.
+pub const CHROMIUM_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "poppler-utils"];
+const POPPLER_TOOLS: [&str; 2] = ["/usr/bin/pdftoppm", "/usr/bin/pdftotext"];
+
+/// Returns the paths of Debian's Chromium and chromedriver (`/usr/bin/chromium`,
+/// `/usr/bin/chromedriver`), installing [`CHROMIUM_PACKAGES`] first when any of them is
+/// missing: `apt-get update` then `apt-get install -y --no-install-recommends`, as root or
+/// through `sudo -n`. Processes serialize on a lock in the temporary directory (the install is
+/// machine-wide), and one that waited finds the packages there. `ORGSWEEP_CHROMIUM` and
+/// `ORGSWEEP_CHROMEDRIVER`, when both are set, name another browser and driver: nothing is
+/// installed then.
+pub fn ensure_chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
+    if let (Some(browser), Some(driver)) = (
+        std::env::var_os("ORGSWEEP_CHROMIUM"),
+        std::env::var_os("ORGSWEEP_CHROMEDRIVER"),
+    ) {
+        return Ok((PathBuf::from(browser), PathBuf::from(driver)));
+    }
+    let paths = (PathBuf::from(CHROMIUM), PathBuf::from(CHROMEDRIVER));
+    let present = || {
+        paths.0.exists()
+            && paths.1.exists()
+            && POPPLER_TOOLS.iter().all(|tool| Path::new(tool).exists())
+    };
+    if present() {
+        return Ok(paths);
+    }
+    let lock_path = std::env::temp_dir().join("orgsweep-apt-chromium.lock");
+    let lock = File::create(&lock_path)
+        .with_context(|| format!("cannot create {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    if present() {
+        return Ok(paths);
+    }
+
+    let missing = || {
+        anyhow!(
+            "the browser tests need Debian's {}: install them as root (apt-get install {})",
+            CHROMIUM_PACKAGES.join(", "),
+            CHROMIUM_PACKAGES.join(" ")
+        )
+    };
+    let sudo = if is_root() {
+        false
+    } else if Command::new("sudo")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        true
+    } else {
+        return Err(missing());
+    };
+    let apt = |args: &[&str]| {
+        let mut command = if sudo {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "apt-get"]);
+            c
+        } else {
+            Command::new("apt-get")
+        };
+        // Another apt run (unattended upgrades, a person) holds dpkg's lock: wait for it.
+        command
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["-o", "DPkg::Lock::Timeout=300"])
+            .args(args);
+        command
+    };
+    eprintln!(
+        "orgsweep-demo: installing {} with apt-get (first use only)",
+        CHROMIUM_PACKAGES.join(" ")
+    );
+    run_quietly(apt(&["update", "-q"]), "apt-get update")
+        .map_err(|e| anyhow!("{e:#}; {}", missing()))?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(CHROMIUM_PACKAGES);
+    run_quietly(apt(&install), "apt-get install").map_err(|e| anyhow!("{e:#}; {}", missing()))?;
+    if !present() {
+        return Err(missing());
+    }
+    Ok(paths)
+}
+
+/// Whether this process runs as root (`id -u` prints 0).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -260,7 +260,100 @@ pub async fn apply(
 
 #[cfg(test)]
 mod tests {
+    use orgsweep_model::{Finding, InventoryItem, Report};
+
     use super::*;
+
+    fn report() -> Report {
+        let key = |user: &str, id: &str| {
+            let mut f = Finding {
+                id: format!("f-{user}"),
+                check_id: "iam.access_key_recently_created".to_owned(),
+                account_id: "111111111111".to_owned(),
+                resource_type: "iam_access_key".to_owned(),
+                resource_id: id.to_owned(),
+                ..Finding::default()
+            };
+            f.evidence.insert("user".to_owned(), user.into());
+            f.evidence.insert("access_key_id".to_owned(), id.into());
+            f.evidence.insert(
+                "user_arn".to_owned(),
+                format!("arn:aws:iam::111111111111:user/{user}").into(),
+            );
+            f
+        };
+        let mut own = key("orgsweep-scanner", "AKIASCANNER");
+        own.scanner_identity = true;
+        Report {
+            schema_version: orgsweep_model::SCHEMA_VERSION,
+            tool: orgsweep_model::Tool {
+                name: "orgsweep".to_owned(),
+                version: "0".to_owned(),
+            },
+            run: orgsweep_model::Run::default(),
+            accounts: Vec::new(),
+            coverage: Vec::new(),
+            findings: vec![key("ci", "AKIACI"), key("intruder", "AKIABAD"), own],
+            inventory: vec![InventoryItem {
+                account_id: "111111111111".to_owned(),
+                region: "global".to_owned(),
+                resource_type: "iam_user".to_owned(),
+                resource_id: "arn:aws:iam::111111111111:user/ci".to_owned(),
+                created_at: None,
+                state: None,
+                tags: Default::default(),
+                known: true,
+            }],
+            stats: Default::default(),
+            previous: None,
+        }
+    }
+
+    fn targets(planned: &[Planned]) -> Vec<String> {
+        planned.iter().map(|p| p.action.describe()).collect()
+    }
+
+    #[test]
+    fn known_principals_and_the_scanner_are_contained_only_when_named() {
+        let report = report();
+        let by_check = Selection {
+            check_ids: vec!["iam.access_key_recently_created".to_owned()],
+            ..Selection::default()
+        };
+        let planned = targets(&plan_containment(&report, &by_check));
+        assert_eq!(planned, ["deactivate access key AKIABAD of user intruder"]);
+        // The baseline's `ci` is contained when its finding is selected by id.
+        let by_id = Selection {
+            finding_ids: vec!["f-ci".to_owned()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            targets(&plan_containment(&report, &by_id)),
+            ["deactivate access key AKIACI of user ci"]
+        );
+        // orgsweep's own identity never is, even by id.
+        let own = Selection {
+            finding_ids: vec!["f-orgsweep-scanner".to_owned()],
+            ..Selection::default()
+        };
+        assert!(plan_containment(&report, &own).is_empty());
+    }
+
+    #[test]
+    fn selections_must_be_explicit_and_name_what_exists() {
+        let report = report();
+        assert!(!Selection::default().is_explicit());
+        let typo = Selection {
+            check_ids: vec!["iam.no_such".to_owned()],
+            ..Selection::default()
+        };
+        assert!(typo.validate(&report).unwrap_err().contains("iam.no_such"));
+        let gone = Selection {
+            finding_ids: vec!["deadbeef".to_owned()],
+            ..Selection::default()
+        };
+        assert!(gone.validate(&report).unwrap_err().contains("deadbeef"));
+    }
 
     #[test]
     fn the_caller_is_recognised_as_a_user_or_an_assumed_role() {

@@ -67,14 +67,18 @@ fn inventory_check(item: &InventoryItem) -> &'static str {
     }
 }
 
+/// (account, region or None, check or None) of a coverage entry.
+type Scope<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
 /// Where a report looked, from its accounts and coverage: whether a (account, region,
 /// check) scope was fully read.
 struct Seen<'a> {
     scanned_accounts: BTreeSet<&'a str>,
     /// (account, region) pairs the scan reached (any coverage entry names them).
     regions: BTreeSet<(&'a str, &'a str)>,
-    /// Coverage entries that are not `ok`, by (account, region or None, check or None).
-    gaps: BTreeSet<(&'a str, Option<&'a str>, Option<&'a str>)>,
+    /// Coverage entries that are not `ok`, by (account, region or None, check or None), with
+    /// their errors.
+    gaps: BTreeMap<Scope<'a>, Vec<Option<&'a str>>>,
 }
 
 impl<'a> Seen<'a> {
@@ -87,7 +91,7 @@ impl<'a> Seen<'a> {
                 .map(|a| a.account_id.as_str())
                 .collect(),
             regions: BTreeSet::new(),
-            gaps: BTreeSet::new(),
+            gaps: BTreeMap::new(),
         };
         for c in &report.coverage {
             if let Some(region) = c.region.as_deref() {
@@ -95,15 +99,19 @@ impl<'a> Seen<'a> {
             }
             if c.status != CoverageStatus::Ok {
                 seen.gaps
-                    .insert((&c.account_id, c.region.as_deref(), c.check_id.as_deref()));
+                    .entry((&c.account_id, c.region.as_deref(), c.check_id.as_deref()))
+                    .or_default()
+                    .push(c.error.as_deref());
             }
         }
         seen
     }
 
     /// Whether `check` ran over the whole of (`account`, `region`); `region` is
-    /// [`GLOBAL_REGION`] for account-scope checks.
-    fn fully_read(&self, account: &str, region: &str, check: &str) -> bool {
+    /// [`GLOBAL_REGION`] for account-scope checks. With `service` (the AWS service a resource
+    /// belongs to), a gap whose error names another service's API (`lambda:ListFunctions: …`)
+    /// does not count: a region where Lightsail could not be read still read its key pairs.
+    fn fully_read(&self, account: &str, region: &str, check: &str, service: Option<&str>) -> bool {
         if !self.scanned_accounts.contains(account) {
             return false;
         }
@@ -116,8 +124,34 @@ impl<'a> Seen<'a> {
             scopes.push((account, Some(region), None));
             scopes.push((account, Some(region), Some(check)));
         }
-        !scopes.iter().any(|s| self.gaps.contains(s))
+        let counts = |error: &Option<&str>| match (service, error.and_then(api_service)) {
+            (Some(service), Some(named)) => named == service,
+            _ => true,
+        };
+        !scopes
+            .iter()
+            .filter_map(|s| self.gaps.get(s))
+            .flatten()
+            .any(counts)
     }
+}
+
+/// The service of the API a coverage error starts with (`lambda` of
+/// `lambda:ListFunctions: …`), when it starts with one.
+fn api_service(error: &str) -> Option<&str> {
+    let (service, rest) = error.split_once(':')?;
+    let operation = rest.split([':', ' ']).next()?;
+    let is_service = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let is_operation = operation.starts_with(|c: char| c.is_ascii_uppercase());
+    (is_service && is_operation).then_some(service)
+}
+
+/// The AWS service of an inventory item, from its type (`ec2_key_pair` → `ec2`).
+fn item_service(item: &InventoryItem) -> Option<&str> {
+    item.resource_type.split('_').next()
 }
 
 /// The event ids a finding's evidence lists (`cloudtrail.suspicious_event`).
@@ -173,7 +207,7 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         .iter()
         .filter(|f| !new_ids.contains(f.id.as_str()))
     {
-        if seen.fully_read(&f.account_id, &f.region, &f.check_id) {
+        if seen.fully_read(&f.account_id, &f.region, &f.check_id, None) {
             d.resolved_findings.push(f.clone());
         } else {
             d.not_rechecked_findings.push(f.clone());
@@ -192,7 +226,12 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         .iter()
         .filter(|i| !new_keys.contains(&item_key(i)))
     {
-        if seen.fully_read(&i.account_id, &i.region, inventory_check(i)) {
+        if seen.fully_read(
+            &i.account_id,
+            &i.region,
+            inventory_check(i),
+            item_service(i),
+        ) {
             d.disappeared.push(i.clone());
         } else {
             d.not_rechecked_resources.push(i.clone());
@@ -337,6 +376,33 @@ mod tests {
         let previous = new.previous.expect("embedded");
         assert!(previous.resolved_findings.is_empty());
         assert_eq!(previous.not_rechecked_findings.len(), 3);
+    }
+
+    #[test]
+    fn a_gap_of_another_service_leaves_a_resource_disappeared() {
+        let old = report(Vec::new(), vec![item("i-1")]);
+        let gap = |error: &str| Coverage {
+            account_id: "111111111111".to_owned(),
+            region: Some("us-east-1".to_owned()),
+            check_id: Some("resources.recently_created".to_owned()),
+            status: CoverageStatus::Failed,
+            error: Some(error.to_owned()),
+        };
+        // Lightsail could not be read: the EC2 instance is gone, not unknown.
+        let mut new = report(Vec::new(), Vec::new());
+        new.coverage.push(gap(
+            "lightsail:GetInstances: lightsail:GetInstances failed: throttled",
+        ));
+        let d = diff(&old, &new);
+        assert_eq!(d.disappeared.len(), 1);
+        // EC2 itself could not be read, or the error names no API: not re-checked.
+        for error in ["ec2:DescribeInstances: AccessDenied", "timed out"] {
+            let mut new = report(Vec::new(), Vec::new());
+            new.coverage.push(gap(error));
+            let d = diff(&old, &new);
+            assert!(d.disappeared.is_empty(), "{error}");
+            assert_eq!(d.not_rechecked_resources.len(), 1, "{error}");
+        }
     }
 
     #[test]

@@ -20,20 +20,36 @@
 //! | service | protocol | operations |
 //! |---|---|---|
 //! | sts | awsQuery | AssumeRole, GetCallerIdentity |
-//! | iam | awsQuery | GetAccountAuthorizationDetails (Marker/MaxItems), GenerateCredentialReport, GetCredentialReport, GetAccountSummary, ListAccessKeys |
+//! | iam | awsQuery | GetAccountAuthorizationDetails (Marker/MaxItems), GenerateCredentialReport, GetCredentialReport, GetAccountSummary, ListAccessKeys, GenerateServiceLastAccessedDetails, GetServiceLastAccessedDetails (jobs complete at once) |
 //! | ec2 | ec2 query | DescribeRegions, DescribeInstances, -Volumes, -Snapshots, -Images, -KeyPairs, -Addresses, -SecurityGroups, -Vpcs, -LaunchTemplates, -SpotInstanceRequests, -NatGateways (NextToken/MaxResults where EC2 paginates), DescribeSnapshotAttribute, DescribeImageAttribute |
 //! | organizations | awsJson1_1 | DescribeOrganization, ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent, ListAccounts, DescribeAccount, ListParents, DescribeOrganizationalUnit, ListTagsForResource, ListDelegatedAdministrators |
 //! | cloudtrail | awsJson1_1 | DescribeTrails, GetTrailStatus, GetEventSelectors, LookupEvents (pages of ≤ 50) |
 //! | config | awsJson1_1 | DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus |
 //! | account | restJson1 | POST /getAlternateContact, POST /listRegions |
+//! | lambda | restJson1 | ListFunctions (Marker/MaxItems ≤ 50) |
+//! | ecs | awsJson1_1 | ListClusters, ListTasks (running tasks), DescribeTasks |
+//! | eks | restJson1 | ListClusters, DescribeCluster |
+//! | sagemaker | awsJson1_1 | ListNotebookInstances, ListTrainingJobs, DescribeTrainingJob, ListEndpoints, DescribeEndpoint, DescribeEndpointConfig (StatusEquals applied) |
+//! | lightsail | awsJson1_1 | GetInstances |
+//! | rds | awsQuery | DescribeDBInstances, DescribeDBSnapshots (manual only), DescribeDBSnapshotAttributes |
+//! | guardduty | restJson1 | ListDetectors, GetDetector, ListFindings (severity and archived criteria), GetFindings |
+//! | ce | awsJson1_1 | GetCostAndUsage (management account; DAILY/MONTHLY, GroupBy LINKED_ACCOUNT, SERVICE, REGION; pages of 1000 groups) |
+//! | health | rpcv2Cbor | DescribeEventsForOrganization, DescribeAffectedAccountsForOrganization, DescribeEventDetailsForOrganization (management account and delegated administrator) |
+//! | s3 | restXml | ListBuckets, GetBucketPolicyStatus, GetPublicAccessBlock, GetBucketLocation, GetBucketTagging (virtual-hosted or path-style; another region's bucket is redirected) |
+//! | s3control | restXml | GetPublicAccessBlock (the account's) |
 //!
 //! Simplifications: EC2 filters and `InstanceId.N` are ignored (the whole region is
 //! listed), only the caller's own snapshots and images exist, LookupEvents ignores
 //! `StartTime`/`EndTime` (every generated event lies within six days of the simulator's
-//! start), and signatures are parsed, never verified.
+//! start), and signatures are parsed, never verified. Cost Explorer ignores `Filter`,
+//! Lightsail answers in every region, S3 Control does not compare the `x-amz-account-id`
+//! it is asked about with the caller, and service last accessed data lists a subset of
+//! IAM's services.
 
+mod account_model;
 mod clock;
 mod faults;
+mod faulty;
 mod iam_model;
 mod limits;
 mod org;
@@ -54,6 +70,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 pub use clock::AcceleratedClock;
 pub use faults::{Faults, Trickle};
+pub use faulty::{FaultConfig, FaultStats, FaultyTransport};
 pub use limits::{Limit, Limits, Rate, Scope};
 pub use org::{NOT_OPTED_IN_REGIONS, OUTSIDE_ACCOUNTS, OrgSpec, Planted, REGIONS, SimAccount};
 pub use sim::SimConfig;
@@ -74,6 +91,17 @@ pub struct Inventory {
     pub spot_requests: usize,
     pub nat_gateways: usize,
     pub events: usize,
+    pub lambda_functions: usize,
+    pub ecs_clusters: usize,
+    pub ecs_tasks: usize,
+    pub eks_clusters: usize,
+    pub sagemaker_notebooks: usize,
+    pub sagemaker_training_jobs: usize,
+    pub sagemaker_endpoints: usize,
+    pub lightsail_instances: usize,
+    pub rds_instances: usize,
+    pub rds_snapshots: usize,
+    pub guardduty_findings: usize,
 }
 
 /// The simulated AWS. Cheap to clone; clones share state (stats, caches, buckets).
@@ -160,6 +188,17 @@ impl SimulatedAws {
             spot_requests: n(|d| d.spot_requests.len()),
             nat_gateways: n(|d| d.nat_gateways.len()),
             events: n(|d| d.events.len()),
+            lambda_functions: n(|d| d.lambdas.len()),
+            ecs_clusters: n(|d| d.ecs_clusters.len()),
+            ecs_tasks: n(|d| d.ecs_clusters.iter().map(|c| c.tasks.len()).sum()),
+            eks_clusters: n(|d| d.eks_clusters.len()),
+            sagemaker_notebooks: n(|d| d.notebooks.len()),
+            sagemaker_training_jobs: n(|d| d.training_jobs.len()),
+            sagemaker_endpoints: n(|d| d.endpoints.len()),
+            lightsail_instances: n(|d| d.lightsail.len()),
+            rds_instances: n(|d| d.db_instances.len()),
+            rds_snapshots: n(|d| d.db_snapshots.len()),
+            guardduty_findings: n(|d| d.findings.len()),
         })
     }
 

@@ -101,6 +101,9 @@ impl Limits {
     /// - IAM: unpublished; 20/s with a burst of 20 per operation and account, which matches
     ///   what large scans observe before IAM starts answering `Throttling`.
     /// - Config Describe*: unpublished; 10/s per operation and account-region.
+    /// - Lambda control plane 15/s, ECS categories, RDS 300/12, S3 5,500 GET/s: published
+    ///   (cited below); EKS, SageMaker, Lightsail, GuardDuty, Cost Explorer, Health, S3
+    ///   Control and ListBuckets: unpublished, documented guesses below.
     pub fn aws_defaults() -> Self {
         let mut limits = Limits {
             enabled: true,
@@ -138,7 +141,49 @@ impl Limits {
             .set_service("account", Limit::per_op(10.0, 10.0, Scope::Account))
             .set_service("sts", Limit::per_op(600.0, 600.0, Scope::Account))
             .set_service("iam", Limit::per_op(20.0, 20.0, Scope::Account))
-            .set_service("config", Limit::per_op(10.0, 10.0, Scope::AccountRegion));
+            .set_service("config", Limit::per_op(10.0, 10.0, Scope::AccountRegion))
+            // Lambda: control-plane calls (all but invocations, GetFunction and GetPolicy)
+            // share 15 requests per second per account-region (Lambda quotas page).
+            .set_service(
+                "lambda",
+                Limit::shared("control-plane", 15.0, 15.0, Scope::AccountRegion),
+            )
+            // ECS: per account-region categories ("Request throttling for the Amazon ECS
+            // API"): cluster reads (ListClusters, DescribeClusters) bucket 50, refill 20/s;
+            // cluster resource reads (ListTasks, DescribeTasks, …) bucket 100, refill 20/s.
+            .set_service(
+                "ecs",
+                Limit::shared("cluster-resource-read", 20.0, 100.0, Scope::AccountRegion),
+            )
+            .set_operation(
+                "ecs",
+                "ListClusters",
+                Limit::shared("cluster-read", 20.0, 50.0, Scope::AccountRegion),
+            )
+            // RDS: "up to 300 requests in a burst and a sustained 12 requests per second"
+            // per account-region ("Request throttling for the Amazon RDS API"), per API.
+            .set_service("rds", Limit::per_op(12.0, 300.0, Scope::AccountRegion))
+            // Unpublished: EKS, SageMaker, Lightsail and GuardDuty reads at 10/s per
+            // operation and account-region, the figure AWS quotes for most read APIs.
+            .set_service("eks", Limit::per_op(10.0, 10.0, Scope::AccountRegion))
+            .set_service("sagemaker", Limit::per_op(10.0, 10.0, Scope::AccountRegion))
+            .set_service("lightsail", Limit::per_op(10.0, 10.0, Scope::AccountRegion))
+            .set_service("guardduty", Limit::per_op(10.0, 10.0, Scope::AccountRegion))
+            // Unpublished: Cost Explorer answers a few requests per second (each costs
+            // USD 0.01); Health's organizational view a few per second as well.
+            .set_service("ce", Limit::per_op(5.0, 5.0, Scope::Account))
+            .set_service("health", Limit::per_op(5.0, 10.0, Scope::Account))
+            // S3: 5,500 GET/HEAD requests per second per prefix ("Best practices design
+            // patterns: optimizing Amazon S3 performance"); bucket subresource reads of an
+            // account are modelled as one such prefix. ListBuckets and S3 Control:
+            // unpublished, 10/s per account.
+            .set_service("s3", Limit::per_op(5_500.0, 5_500.0, Scope::Account))
+            .set_operation(
+                "s3",
+                "ListBuckets",
+                Limit::per_op(10.0, 10.0, Scope::Account),
+            )
+            .set_service("s3control", Limit::per_op(10.0, 10.0, Scope::Account));
         limits
     }
 

@@ -35,7 +35,7 @@ pub const NOT_OPTED_IN_REGIONS: [&str; 4] = ["af-south-1", "ap-east-1", "eu-sout
 pub const OUTSIDE_ACCOUNTS: [&str; 3] = ["999900001111", "444400002222", "777700003333"];
 
 /// The regions where a GPU instance is expected; the planted one is elsewhere.
-const EXPECTED_COMPUTE_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+pub(crate) const EXPECTED_COMPUTE_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 /// Account ids are `base + index × STRIDE`, so a 12-digit id maps back to its account by
 /// arithmetic, without a table, on every request.
@@ -121,10 +121,33 @@ pub(crate) enum Kind {
     Mining,
     SharedSnapshot,
     SuspiciousEvent,
+    /// A running `ml.p3.2xlarge` SageMaker notebook in an unexpected region.
+    MiningNotebook,
+    /// A manual RDS snapshot whose `restore` attribute names an outside account.
+    SharedDbSnapshot,
+    /// A bucket with a public policy and its public access block partly off.
+    PublicBucket,
+    /// A high-severity GuardDuty finding about an instance role's key.
+    GuardDutyFinding,
+    /// A region without a GuardDuty detector, or with a suspended one.
+    GuardDutyOff,
+    /// An `AWS_RISK_CREDENTIALS_EXPOSED` Health event affecting the account.
+    HealthRisk,
+    /// A service costing many times more per day this month than last.
+    SpendSpike,
 }
 
+/// The services a planted spend spike inflates (Cost Explorer `SERVICE` values).
+pub(crate) const SPIKE_SERVICES: [&str; 5] = [
+    "Amazon Elastic Compute Cloud - Compute",
+    "Amazon SageMaker",
+    "Amazon Elastic Container Service",
+    "AWS Lambda",
+    "Amazon Lightsail",
+];
+
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 14] = [
         Kind::Quarantine,
         Kind::RecentKey,
         Kind::ConsoleNoMfa,
@@ -132,6 +155,13 @@ impl Kind {
         Kind::Mining,
         Kind::SharedSnapshot,
         Kind::SuspiciousEvent,
+        Kind::MiningNotebook,
+        Kind::SharedDbSnapshot,
+        Kind::PublicBucket,
+        Kind::GuardDutyFinding,
+        Kind::GuardDutyOff,
+        Kind::HealthRisk,
+        Kind::SpendSpike,
     ];
 
     fn check_id(self) -> &'static str {
@@ -143,6 +173,13 @@ impl Kind {
             Kind::Mining => "resources.mining_class_instance",
             Kind::SharedSnapshot => "resources.shared_outside_org",
             Kind::SuspiciousEvent => "cloudtrail.suspicious_event",
+            Kind::MiningNotebook => "resources.mining_class_instance",
+            Kind::SharedDbSnapshot => "resources.shared_outside_org",
+            Kind::PublicBucket => "resources.public_bucket",
+            Kind::GuardDutyFinding => "guardduty.high_severity_finding",
+            Kind::GuardDutyOff => "guardduty.disabled",
+            Kind::HealthRisk => "health.risk_notification",
+            Kind::SpendSpike => "billing.spend_spike",
         }
     }
 }
@@ -155,8 +192,9 @@ pub(crate) struct Incident {
     pub(crate) region: Option<u16>,
     /// A user, role or principal name, or a resource id.
     pub(crate) name: String,
-    /// An access key id (RecentKey), the outside account (ExternalTrust, SharedSnapshot),
-    /// the event name (SuspiciousEvent).
+    /// An access key id (RecentKey, GuardDutyFinding, HealthRisk), the outside account
+    /// (ExternalTrust, SharedSnapshot, SharedDbSnapshot), the event name (SuspiciousEvent),
+    /// `none` or `suspended` (GuardDutyOff), the region of the charges (SpendSpike).
     pub(crate) detail: String,
     pub(crate) resource_id: String,
 }
@@ -366,7 +404,7 @@ impl Org {
         if eligible.is_empty() {
             eligible.push(0);
         }
-        let regions = &self.spec.regions;
+        let regions = self.spec.regions.clone();
         let all: Vec<u16> = (0..regions.len() as u16).collect();
         let far: Vec<u16> = all
             .iter()
@@ -380,6 +418,11 @@ impl Org {
             let mut rng = Rng::new(hash(&[seed, 7, k as u64]));
             for j in 0..count {
                 let account = eligible[rng.below(eligible.len() as u64) as usize];
+                let taken = |kind: Kind, region: u16| {
+                    self.incidents(account)
+                        .iter()
+                        .any(|i| i.kind == kind && i.region == Some(region))
+                };
                 let acct = &self.accounts[account].id;
                 let h = hash(&[seed, 8, k as u64, j as u64]);
                 let outside = OUTSIDE_ACCOUNTS[j % OUTSIDE_ACCOUNTS.len()].to_owned();
@@ -421,6 +464,71 @@ impl Org {
                             (self.home_region, "CreateAccessKey")
                         };
                         (Some(region), user, event.to_owned(), arn)
+                    }
+                    Kind::MiningNotebook => {
+                        let name = format!("gpu-research-{j}");
+                        (Some(*rng.pick(&far)), name.clone(), String::new(), name)
+                    }
+                    Kind::SharedDbSnapshot => {
+                        let id = format!("db-export-{j}");
+                        (Some(*rng.pick(&all)), id.clone(), outside, id)
+                    }
+                    Kind::PublicBucket => {
+                        let name = format!("public-share-{acct}-{j}");
+                        (Some(*rng.pick(&all)), name.clone(), String::new(), name)
+                    }
+                    Kind::GuardDutyFinding => {
+                        let key = format!("ASIA{}", base32(h, 16));
+                        let mut region = *rng.pick(&all);
+                        for _ in 0..20 {
+                            if !taken(Kind::GuardDutyOff, region) {
+                                break;
+                            }
+                            region = *rng.pick(&all);
+                        }
+                        (
+                            Some(region),
+                            "app-instance-role".to_owned(),
+                            key,
+                            hex(h, 32),
+                        )
+                    }
+                    Kind::GuardDutyOff => {
+                        let mut region = *rng.pick(&all);
+                        for _ in 0..20 {
+                            if !taken(Kind::GuardDutyFinding, region)
+                                && !taken(Kind::GuardDutyOff, region)
+                            {
+                                break;
+                            }
+                            region = *rng.pick(&all);
+                        }
+                        let state = if j % 2 == 0 { "none" } else { "suspended" };
+                        let id = format!("{acct}/{}", regions[region as usize]);
+                        (Some(region), String::new(), state.to_owned(), id)
+                    }
+                    Kind::HealthRisk => {
+                        let key = format!("AKIA{}", base32(h, 16));
+                        let code = "AWS_RISK_CREDENTIALS_EXPOSED";
+                        let arn = format!(
+                            "arn:aws:health:global::event/RISK/{code}/{code}_{}",
+                            hex(h ^ 5, 32)
+                        );
+                        (None, format!("legacy-deploy-{j}"), key, arn)
+                    }
+                    Kind::SpendSpike => {
+                        let used: Vec<&str> = self
+                            .incidents(account)
+                            .iter()
+                            .filter(|i| i.kind == Kind::SpendSpike)
+                            .map(|i| i.resource_id.as_str())
+                            .collect();
+                        let service = (0..SPIKE_SERVICES.len())
+                            .map(|t| SPIKE_SERVICES[(j + t) % SPIKE_SERVICES.len()])
+                            .find(|s| !used.contains(s))
+                            .unwrap_or(SPIKE_SERVICES[j % SPIKE_SERVICES.len()]);
+                        let region = *rng.pick(&EXPECTED_COMPUTE_REGIONS);
+                        (None, String::new(), region.to_owned(), service.to_owned())
                     }
                 };
                 self.incidents.entry(account).or_default().push(Incident {

@@ -2,6 +2,10 @@
 //! nothing (their answers are shared, pre-rendered empty bodies); about one in fifty holds a
 //! few resources and one in a thousand hundreds.
 
+// `*rng.pick(&[..])` into a `&str` field: without the `*` the element type is inferred as
+// `str`, so the deref clippy calls needless is what makes the code compile.
+#![allow(clippy::explicit_auto_deref)]
+
 use crate::clock::{DAY, days};
 use crate::org::{Kind, Org};
 use crate::rng::{Rng, hash, hex};
@@ -115,6 +119,73 @@ pub(crate) struct RegionData {
     pub(crate) nat_gateways: Vec<Simple>,
     /// Newest first, as LookupEvents returns them.
     pub(crate) events: Vec<Event>,
+    /// Lambda functions (size: runtime, detail: memory in MB).
+    pub(crate) lambdas: Vec<Item>,
+    pub(crate) ecs_clusters: Vec<EcsCluster>,
+    /// EKS clusters (size: Kubernetes version).
+    pub(crate) eks_clusters: Vec<Item>,
+    /// SageMaker notebook instances, training jobs and endpoints (size: `ml.*` type).
+    pub(crate) notebooks: Vec<Item>,
+    pub(crate) training_jobs: Vec<Item>,
+    pub(crate) endpoints: Vec<Item>,
+    /// Lightsail instances (size: bundle id, detail: blueprint).
+    pub(crate) lightsail: Vec<Item>,
+    /// RDS DB instances (size: class, detail: engine).
+    pub(crate) db_instances: Vec<Item>,
+    /// Manual RDS DB snapshots.
+    pub(crate) db_snapshots: Vec<DbSnapshot>,
+    /// GuardDuty findings (none archived).
+    pub(crate) findings: Vec<Finding>,
+}
+
+/// A resource of another service: its name, creation, state in the service's own words,
+/// and its size where it has one.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) name: String,
+    pub(crate) created: i64,
+    pub(crate) state: &'static str,
+    pub(crate) size: &'static str,
+    pub(crate) detail: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EcsCluster {
+    pub(crate) name: String,
+    pub(crate) tasks: Vec<EcsTask>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EcsTask {
+    /// The task id (the ARN's last segment).
+    pub(crate) id: String,
+    pub(crate) family: &'static str,
+    pub(crate) created: i64,
+    pub(crate) gpus: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DbSnapshot {
+    pub(crate) id: String,
+    pub(crate) instance: String,
+    pub(crate) engine: &'static str,
+    pub(crate) created: i64,
+    /// Account ids with the `restore` attribute (`all` when public).
+    pub(crate) shared_with: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub(crate) id: String,
+    pub(crate) kind: &'static str,
+    pub(crate) severity: f64,
+    pub(crate) title: &'static str,
+    /// `AccessKey` (resource_id: the key, user: its user) or `Instance`.
+    pub(crate) resource_type: &'static str,
+    pub(crate) resource_id: String,
+    pub(crate) user: String,
+    pub(crate) created: i64,
+    pub(crate) updated: i64,
 }
 
 /// The default VPC and its default security group, which every account-region has.
@@ -461,7 +532,260 @@ pub(crate) fn generate(org: &Org, account: usize, region: u16, tier: Tier) -> Re
     }
     d.events
         .sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.id.cmp(&b.id)));
+    services(org, account, region, tier, &mut d);
     d
+}
+
+const RUNTIMES: [&str; 5] = [
+    "python3.12",
+    "nodejs20.x",
+    "java21",
+    "python3.11",
+    "provided.al2023",
+];
+const FAMILIES: [&str; 4] = ["web", "worker", "cron", "api"];
+/// Background SageMaker sizes: none of them mining-class.
+const ML_SMALL: [&str; 4] = [
+    "ml.t3.medium",
+    "ml.m5.xlarge",
+    "ml.c5.2xlarge",
+    "ml.m5.large",
+];
+const BUNDLES: [&str; 3] = ["nano_3_0", "small_3_0", "medium_3_0"];
+const DB_CLASSES: [&str; 4] = [
+    "db.t3.medium",
+    "db.r6g.large",
+    "db.m6i.large",
+    "db.t4g.micro",
+];
+const ENGINES: [&str; 3] = ["postgres", "mysql", "aurora-postgresql"];
+const LOW_FINDINGS: [(&str, f64, &str, &str); 3] = [
+    (
+        "Recon:EC2/PortProbeUnprotectedPort",
+        2.0,
+        "Unprotected port on EC2 instance is being probed.",
+        "Instance",
+    ),
+    (
+        "UnauthorizedAccess:EC2/SSHBruteForce",
+        2.0,
+        "SSH brute force attacks against an EC2 instance.",
+        "Instance",
+    ),
+    (
+        "Policy:IAMUser/RootCredentialUsage",
+        2.0,
+        "API was invoked using root credentials.",
+        "AccessKey",
+    ),
+];
+
+/// The other services' resources and GuardDuty findings, drawn after (and apart from) the
+/// EC2 ones so those stay as they were.
+fn services(org: &Org, account: usize, region: u16, tier: Tier, d: &mut RegionData) {
+    let seed = org.spec.seed;
+    let epoch = org.epoch;
+    let mut rng = Rng::new(hash(&[seed, 40, account as u64, u64::from(region)]));
+    let mut n = 0u64;
+    let mut next_hex = |len: usize| {
+        n += 1;
+        hex(hash(&[seed, 41, account as u64, u64::from(region), n]), len)
+    };
+    let old = |rng: &mut Rng| epoch - days(rng.range(40, 900));
+
+    for k in 0..count(&mut rng, tier, (0, 3), (10, 60)) {
+        let app = rng.pick(&["orders", "thumbnails", "auth", "reports", "ingest"]);
+        d.lambdas.push(Item {
+            name: format!("{app}-handler-{k}"),
+            created: old(&mut rng),
+            state: "Active",
+            size: *rng.pick(&RUNTIMES),
+            detail: *rng.pick(&["128", "256", "512", "1024"]),
+        });
+    }
+    for k in 0..count(&mut rng, tier, (0, 1), (2, 6)) {
+        let tasks = count(&mut rng, tier, (0, 3), (5, 140));
+        let cluster = EcsCluster {
+            name: format!("{}-cluster-{k}", rng.pick(&["app", "batch", "platform"])),
+            tasks: (0..tasks)
+                .map(|_| EcsTask {
+                    id: next_hex(32),
+                    family: *rng.pick(&FAMILIES),
+                    created: epoch - days(rng.range(1, 30)) - 3_600,
+                    gpus: 0,
+                })
+                .collect(),
+        };
+        d.ecs_clusters.push(cluster);
+    }
+    let eks = match tier {
+        Tier::Heavy => rng.range(1, 3) as usize,
+        _ => usize::from(rng.chance(100)),
+    };
+    for k in 0..eks {
+        d.eks_clusters.push(Item {
+            name: format!("k8s-{}-{k}", rng.pick(&["prod", "staging", "tools"])),
+            created: old(&mut rng),
+            state: "ACTIVE",
+            size: *rng.pick(&["1.29", "1.30", "1.31"]),
+            detail: "",
+        });
+    }
+    let notebooks = match tier {
+        Tier::Heavy => rng.range(1, 5) as usize,
+        _ => usize::from(rng.chance(100)),
+    };
+    for k in 0..notebooks {
+        d.notebooks.push(Item {
+            name: format!("analysis-{k}"),
+            created: old(&mut rng),
+            state: if rng.chance(500) {
+                "InService"
+            } else {
+                "Stopped"
+            },
+            size: *rng.pick(&ML_SMALL),
+            detail: "",
+        });
+    }
+    for k in 0..count(&mut rng, tier, (0, 2), (5, 60)) {
+        d.training_jobs.push(Item {
+            name: format!("train-{}-{k}", next_hex(8)),
+            created: old(&mut rng),
+            state: if rng.chance(900) {
+                "Completed"
+            } else {
+                "Failed"
+            },
+            size: *rng.pick(&ML_SMALL),
+            detail: "",
+        });
+    }
+    for k in 0..count(&mut rng, tier, (0, 1), (1, 6)) {
+        d.endpoints.push(Item {
+            name: format!("model-endpoint-{k}"),
+            created: old(&mut rng),
+            state: "InService",
+            size: *rng.pick(&ML_SMALL),
+            detail: "",
+        });
+    }
+    for k in 0..count(&mut rng, tier, (0, 1), (2, 10)) {
+        d.lightsail.push(Item {
+            name: format!("wordpress-{k}"),
+            created: old(&mut rng),
+            state: if rng.chance(800) {
+                "running"
+            } else {
+                "stopped"
+            },
+            size: *rng.pick(&BUNDLES),
+            detail: *rng.pick(&["wordpress", "lamp_8_bitnami", "ubuntu_22_04"]),
+        });
+    }
+    for k in 0..count(&mut rng, tier, (0, 1), (2, 10)) {
+        d.db_instances.push(Item {
+            name: format!("{}-db-{k}", rng.pick(&["orders", "users", "analytics"])),
+            created: old(&mut rng),
+            state: "available",
+            size: *rng.pick(&DB_CLASSES),
+            detail: *rng.pick(&ENGINES),
+        });
+    }
+    let org_accounts = org.accounts.len() as u64;
+    for k in 0..count(&mut rng, tier, (0, 2), (5, 40)) {
+        // Some are shared inside the organization, which is no finding.
+        let shared_with = if rng.chance(100) {
+            vec![org.accounts[rng.below(org_accounts) as usize].id.clone()]
+        } else {
+            Vec::new()
+        };
+        let instance = d
+            .db_instances
+            .first()
+            .map_or_else(|| format!("retired-db-{k}"), |i| i.name.clone());
+        d.db_snapshots.push(DbSnapshot {
+            id: format!("{instance}-manual-{k}"),
+            instance,
+            engine: *rng.pick(&ENGINES),
+            created: old(&mut rng),
+            shared_with,
+        });
+    }
+    for _ in 0..count(&mut rng, tier, (0, 2), (5, 30)) {
+        let (kind, severity, title, resource_type) = *rng.pick(&LOW_FINDINGS);
+        let created = epoch - days(rng.range(2, 80));
+        let resource_id = if resource_type == "Instance" {
+            d.instances
+                .first()
+                .map_or_else(|| format!("i-0{}", next_hex(16)), |i| i.id.clone())
+        } else {
+            "ASIA".to_owned() + &crate::rng::base32(rng.next(), 16)
+        };
+        d.findings.push(Finding {
+            id: next_hex(32),
+            kind,
+            severity,
+            title,
+            resource_type,
+            resource_id,
+            user: "Root".to_owned(),
+            created,
+            updated: created + rng.below(DAY as u64) as i64,
+        });
+    }
+
+    for incident in org.incidents_in(account, region) {
+        let j = incident.ordinal;
+        match incident.kind {
+            Kind::MiningNotebook => d.notebooks.push(Item {
+                name: incident.resource_id.clone(),
+                created: epoch - DAY - 5_400,
+                state: "InService",
+                size: "ml.p3.2xlarge",
+                detail: "",
+            }),
+            Kind::SharedDbSnapshot => d.db_snapshots.push(DbSnapshot {
+                id: incident.resource_id.clone(),
+                instance: format!("customers-db-{j}"),
+                engine: "postgres",
+                created: epoch - days(12),
+                shared_with: vec![incident.detail.clone()],
+            }),
+            Kind::GuardDutyFinding => {
+                let created = epoch - days(1) - 1_800;
+                d.findings.push(Finding {
+                    id: incident.resource_id.clone(),
+                    kind: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+                    severity: 8.0,
+                    title: "Credentials for an EC2 instance role were used from outside AWS.",
+                    resource_type: "AccessKey",
+                    resource_id: incident.detail.clone(),
+                    user: incident.name.clone(),
+                    created,
+                    updated: created + 3_600,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The region's GuardDuty detector: (id, enabled). Every account-region has one except
+/// where a `guardduty.disabled` incident is planted: none there, or a suspended one.
+pub(crate) fn detector(org: &Org, account: usize, region: u16) -> Option<(String, bool)> {
+    let id = hex(
+        hash(&[org.spec.seed, 42, account as u64, u64::from(region)]),
+        32,
+    );
+    match org
+        .incidents_in(account, region)
+        .find(|i| i.kind == Kind::GuardDutyOff)
+    {
+        Some(i) if i.detail == "none" => None,
+        Some(_) => Some((id, false)),
+        None => Some((id, true)),
+    }
 }
 
 fn uuid(a: u64, b: u64) -> String {

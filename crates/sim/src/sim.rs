@@ -76,10 +76,9 @@ pub(crate) struct Call<'a> {
     pub(crate) params: &'a Params,
     /// Wall-clock now, unix seconds, from the time source.
     pub(crate) now: i64,
-    /// The segments a REST route's `{}` matched (for routes such as Lambda's
-    /// `/2015-03-31/functions/{}`; today's routes have none).
-    #[allow(dead_code)]
-    pub(crate) path: Vec<&'a str>,
+    /// The segments a REST route's `{}` matched (the cluster of EKS's `/clusters/{}`, the
+    /// bucket of S3's `/{}?policyStatus`), percent-decoded.
+    pub(crate) path: Vec<String>,
     pub(crate) access_key: &'a str,
 }
 
@@ -100,6 +99,8 @@ struct Route {
     service: &'static str,
     method: &'static str,
     segments: Vec<&'static str>,
+    /// A query key the request must carry (S3's subresources: `?policyStatus`).
+    query: Option<&'static str>,
     op: &'static str,
 }
 
@@ -116,7 +117,8 @@ impl Table {
         self
     }
 
-    /// A REST operation: `path` segments of `{}` match any one segment.
+    /// A REST operation: `path` segments of `{}` match any one segment; a `?key` suffix
+    /// must be among the request's query keys (routes with one are tried first).
     pub(crate) fn route(
         &mut self,
         service: &'static str,
@@ -125,12 +127,18 @@ impl Table {
         op: &'static str,
         h: Handler,
     ) -> &mut Self {
+        let (path, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
         self.routes.push(Route {
             service,
             method,
             segments: path.split('/').filter(|s| !s.is_empty()).collect(),
+            query,
             op,
         });
+        self.routes.sort_by_key(|r| r.query.is_none());
         self.op(service, op, h)
     }
 
@@ -141,18 +149,25 @@ impl Table {
         ops.get(&(service, op)).copied()
     }
 
-    fn route_op<'p>(
+    fn route_op(
         &self,
         service: &str,
         method: &str,
-        path: &'p str,
-    ) -> Option<(&'static str, Vec<&'p str>)> {
+        path: &str,
+        query: &str,
+    ) -> Option<(&'static str, Vec<String>)> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let has_key = |key: &str| {
+            query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some(key))
+        };
         self.routes
             .iter()
             .filter(|r| r.service == service && r.method.eq_ignore_ascii_case(method))
             .find(|r| {
                 r.segments.len() == segments.len()
+                    && r.query.is_none_or(has_key)
                     && r.segments
                         .iter()
                         .zip(&segments)
@@ -164,7 +179,11 @@ impl Table {
                     .iter()
                     .zip(&segments)
                     .filter(|(want, _)| **want == "{}")
-                    .map(|(_, got)| *got)
+                    .map(|(_, got)| {
+                        percent_encoding::percent_decode_str(got)
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
                     .collect();
                 (r.op, captured)
             })
@@ -264,6 +283,7 @@ pub(crate) enum Outcome {
         body: Bytes,
         protocol: Protocol,
         error_type: Option<Cow<'static, str>>,
+        header: Option<(&'static str, String)>,
         trickle: Option<Trickle>,
     },
     Reset,
@@ -378,6 +398,7 @@ impl Sim {
             body: wire::error_body(protocol, xmlns, &err),
             protocol,
             error_type,
+            header: err.header,
             trickle: None,
         }
     }
@@ -397,10 +418,12 @@ impl Sim {
         let invalid = || {
             ApiError::new(
                 403,
-                if protocol == Protocol::AwsJson || protocol == Protocol::RestJson {
-                    "UnrecognizedClientException"
-                } else {
-                    "InvalidClientTokenId"
+                match protocol {
+                    Protocol::AwsJson | Protocol::RestJson | Protocol::RpcCbor => {
+                        "UnrecognizedClientException"
+                    }
+                    Protocol::RestXml | Protocol::RestXmlWrapped => "InvalidAccessKeyId",
+                    Protocol::AwsQuery | Protocol::Ec2Query => "InvalidClientTokenId",
                 },
                 "The security token included in the request is invalid.",
             )
@@ -480,10 +503,17 @@ impl Sim {
                 ),
             );
         };
-        let def = wire::service(service_name);
+        let (host, path, query) = split_uri(request.uri());
+        // S3 Control signs as `s3`; its host tells it apart.
+        let def = if service_name == "s3" && host.contains(".s3-control.") {
+            wire::service("s3control")
+        } else {
+            wire::service(service_name)
+        };
         let protocol = def.map_or_else(|| guess_protocol(request), |d| d.protocol);
         let xmlns = def.map_or("", |d| d.xmlns);
         let body = request.body().bytes().unwrap_or_default();
+        let table_name = def.map_or(service_name, |d| d.name);
 
         let mut path_params = Vec::new();
         let (raw_op, params): (Cow<'_, str>, Params) = match protocol {
@@ -497,20 +527,37 @@ impl Sim {
                 let op = target.rsplit('.').next().unwrap_or_default();
                 (Cow::Borrowed(op), Params::parse_json(body))
             }
-            Protocol::RestJson => {
-                let path = request.uri().split('?').next().unwrap_or_default();
-                let path = path
-                    .find("://")
-                    .and_then(|i| path[i + 3..].find('/').map(|j| &path[i + 3 + j..]))
-                    .unwrap_or(path);
-                let op = match self.table.route_op(service_name, request.method(), path) {
+            Protocol::RestJson | Protocol::RestXml | Protocol::RestXmlWrapped => {
+                // A virtual-hosted bucket is the path's first segment, as in path style.
+                let bucket = (protocol == Protocol::RestXml)
+                    .then(|| s3_bucket(host))
+                    .flatten();
+                let path: Cow<'_, str> = match bucket {
+                    Some(b) => Cow::Owned(format!("/{b}{path}")),
+                    None => Cow::Borrowed(path),
+                };
+                let op = match self
+                    .table
+                    .route_op(table_name, request.method(), &path, query)
+                {
                     Some((op, captured)) => {
                         path_params = captured;
                         Cow::Borrowed(op)
                     }
                     None => Cow::Owned(format!("{} {path}", request.method())),
                 };
-                (op, Params::parse_json(body))
+                let params = if protocol == Protocol::RestJson
+                    && !body.iter().all(u8::is_ascii_whitespace)
+                {
+                    Params::parse_json(body)
+                } else {
+                    Params::parse_form(query.as_bytes())
+                };
+                (op, params)
+            }
+            Protocol::RpcCbor => {
+                let op = path.rsplit('/').next().unwrap_or_default();
+                (Cow::Borrowed(op), Params::parse_cbor(body))
             }
         };
         let resolved = def.and_then(|d| self.table.handler(d.name, &raw_op).map(|h| (d, h)));
@@ -537,8 +584,11 @@ impl Sim {
             }
             if faults.internal_error > 0.0 && self.fraction() < faults.internal_error {
                 let code = match protocol {
-                    Protocol::AwsQuery | Protocol::Ec2Query => "InternalError",
-                    Protocol::AwsJson | Protocol::RestJson => "InternalFailure",
+                    Protocol::AwsQuery
+                    | Protocol::Ec2Query
+                    | Protocol::RestXml
+                    | Protocol::RestXmlWrapped => "InternalError",
+                    Protocol::AwsJson | Protocol::RestJson | Protocol::RpcCbor => "InternalFailure",
                 };
                 let err = ApiError::new(
                     500,
@@ -567,7 +617,7 @@ impl Sim {
                     "InvalidAction",
                     format!("orgsweep-sim has no responder for {service_name}:{raw_op}"),
                 ),
-                Protocol::AwsJson | Protocol::RestJson => ApiError::bad(
+                _ => ApiError::bad(
                     "UnknownOperationException",
                     format!("orgsweep-sim has no responder for {service_name}:{raw_op}"),
                 ),
@@ -614,6 +664,7 @@ impl Sim {
                 body,
                 protocol,
                 error_type: None,
+                header: None,
                 trickle,
             },
             Err(e) => self.failed(&stat, protocol, xmlns, e),
@@ -723,13 +774,44 @@ pub(crate) fn expired(protocol: Protocol) -> ApiError {
             "ExpiredTokenException",
             "The security token included in the request is expired",
         ),
+        Protocol::RpcCbor => ApiError::new(
+            400,
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        ),
+        Protocol::RestXml | Protocol::RestXmlWrapped => {
+            ApiError::new(400, "ExpiredToken", "The provided token has expired.")
+        }
     };
     err.kind(ErrorKind::Expired)
 }
 
+/// (host, path, query) of a request URI (`https://host/path?query`, or a bare path).
+fn split_uri(uri: &str) -> (&str, &str, &str) {
+    let (rest, query) = uri.split_once('?').unwrap_or((uri, ""));
+    match rest.find("://") {
+        Some(i) => {
+            let after = &rest[i + 3..];
+            match after.find('/') {
+                Some(j) => (&after[..j], &after[j..], query),
+                None => (after, "/", query),
+            }
+        }
+        None => ("", rest, query),
+    }
+}
+
+/// The bucket of a virtual-hosted S3 request (`bucket.s3.region.amazonaws.com`).
+fn s3_bucket(host: &str) -> Option<&str> {
+    let i = host.find(".s3.").or_else(|| host.find(".s3-"))?;
+    (i > 0).then(|| &host[..i])
+}
+
 fn guess_protocol(request: &HttpRequest) -> Protocol {
     let content_type = request.headers().get("content-type").unwrap_or_default();
-    if content_type.contains("x-amz-json") {
+    if content_type.contains("cbor") {
+        Protocol::RpcCbor
+    } else if content_type.contains("x-amz-json") {
         Protocol::AwsJson
     } else if content_type.contains("x-www-form-urlencoded") {
         Protocol::AwsQuery
@@ -752,6 +834,7 @@ pub(crate) fn respond(outcome: Outcome) -> Result<HttpResponse, ConnectorError> 
             body,
             protocol,
             error_type,
+            header,
             trickle,
         } => {
             let status = StatusCode::try_from(status)
@@ -770,6 +853,12 @@ pub(crate) fn respond(outcome: Outcome) -> Result<HttpResponse, ConnectorError> 
             h.insert("x-amzn-requestid", wire::REQUEST_ID);
             if let Some(t) = error_type {
                 h.insert("x-amzn-errortype", t.into_owned());
+            }
+            if protocol == Protocol::RpcCbor {
+                h.insert("smithy-protocol", "rpc-v2-cbor");
+            }
+            if let Some((name, value)) = header {
+                h.insert(name, value);
             }
             Ok(response)
         }

@@ -16,6 +16,14 @@ pub(crate) enum Protocol {
     AwsJson,
     /// Operation in method and path, JSON bodies, `x-amzn-ErrorType` errors.
     RestJson,
+    /// Operation in method, path and query subresource, XML bodies, unwrapped `<Error>`
+    /// errors (S3; buckets in the virtual host).
+    RestXml,
+    /// restXml with wrapped `<ErrorResponse><Error>` errors (S3 Control).
+    RestXmlWrapped,
+    /// Smithy RPC v2 CBOR: `POST /service/{service}/operation/{op}`, CBOR both ways,
+    /// `__type` errors (AWS Health).
+    RpcCbor,
 }
 
 impl Protocol {
@@ -24,6 +32,8 @@ impl Protocol {
             Protocol::AwsQuery | Protocol::Ec2Query => "text/xml",
             Protocol::AwsJson => "application/x-amz-json-1.1",
             Protocol::RestJson => "application/json",
+            Protocol::RestXml | Protocol::RestXmlWrapped => "application/xml",
+            Protocol::RpcCbor => "application/cbor",
         }
     }
 }
@@ -97,6 +107,89 @@ pub(crate) static SERVICES: &[ServiceDef] = &[
         regional: false,
         throttle: (429, "TooManyRequestsException", RATE_EXCEEDED),
     },
+    ServiceDef {
+        name: "lambda",
+        protocol: Protocol::RestJson,
+        xmlns: "",
+        regional: true,
+        throttle: (429, "TooManyRequestsException", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "ecs",
+        protocol: Protocol::AwsJson,
+        xmlns: "",
+        regional: true,
+        throttle: (400, "ThrottlingException", "Rate exceeded."),
+    },
+    ServiceDef {
+        name: "eks",
+        protocol: Protocol::RestJson,
+        xmlns: "",
+        regional: true,
+        throttle: (429, "ThrottlingException", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "sagemaker",
+        protocol: Protocol::AwsJson,
+        xmlns: "",
+        regional: true,
+        throttle: (400, "ThrottlingException", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "lightsail",
+        protocol: Protocol::AwsJson,
+        xmlns: "",
+        regional: true,
+        throttle: (400, "ThrottlingException", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "rds",
+        protocol: Protocol::AwsQuery,
+        xmlns: "http://rds.amazonaws.com/doc/2014-10-31/",
+        regional: true,
+        throttle: (400, "Throttling", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "guardduty",
+        protocol: Protocol::RestJson,
+        xmlns: "",
+        regional: true,
+        throttle: (429, "TooManyRequestsException", RATE_EXCEEDED),
+    },
+    ServiceDef {
+        name: "ce",
+        protocol: Protocol::AwsJson,
+        xmlns: "",
+        regional: false,
+        throttle: (
+            400,
+            "LimitExceededException",
+            "You have exceeded the rate limit for this operation.",
+        ),
+    },
+    ServiceDef {
+        name: "health",
+        protocol: Protocol::RpcCbor,
+        xmlns: "",
+        regional: false,
+        throttle: (400, "ThrottlingException", RATE_EXCEEDED),
+    },
+    // Bucket calls check the bucket's region themselves (a wrong one is redirected).
+    ServiceDef {
+        name: "s3",
+        protocol: Protocol::RestXml,
+        xmlns: "http://s3.amazonaws.com/doc/2006-03-01/",
+        regional: false,
+        throttle: (503, "SlowDown", "Please reduce your request rate."),
+    },
+    // Signs as `s3`; told apart by its `{account}.s3-control.{region}` host.
+    ServiceDef {
+        name: "s3control",
+        protocol: Protocol::RestXmlWrapped,
+        xmlns: "http://awss3control.amazonaws.com/doc/2018-08-20/",
+        regional: false,
+        throttle: (503, "SlowDown", "Please reduce your request rate."),
+    },
 ];
 
 pub(crate) fn service(name: &str) -> Option<&'static ServiceDef> {
@@ -118,6 +211,8 @@ pub(crate) struct ApiError {
     pub(crate) code: Cow<'static, str>,
     pub(crate) message: Cow<'static, str>,
     pub(crate) kind: ErrorKind,
+    /// A header the error carries (S3's `x-amz-bucket-region` on a redirect).
+    pub(crate) header: Option<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -131,7 +226,13 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             kind: ErrorKind::Other,
+            header: None,
         }
+    }
+
+    pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
+        self.header = Some((name, value));
+        self
     }
 
     pub(crate) fn kind(mut self, kind: ErrorKind) -> Self {
@@ -192,6 +293,36 @@ pub(crate) fn error_body(protocol: Protocol, xmlns: &str, err: &ApiError) -> Byt
             js(&mut out, &err.message);
             out.push('}');
         }
+        Protocol::RestXml => {
+            out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
+            esc(&mut out, &err.code);
+            out.push_str("</Code><Message>");
+            esc(&mut out, &err.message);
+            let _ = write!(
+                out,
+                "</Message><RequestId>{REQUEST_ID}</RequestId><HostId>b3JnDHN3ZWVwLXNpbQ==</HostId></Error>"
+            );
+        }
+        Protocol::RestXmlWrapped => {
+            out.push_str(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Code>",
+            );
+            esc(&mut out, &err.code);
+            out.push_str("</Code><Message>");
+            esc(&mut out, &err.message);
+            let _ = write!(
+                out,
+                "</Message></Error><RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
+            );
+        }
+        Protocol::RpcCbor => {
+            let mut c = Cbor::new();
+            c.map();
+            c.kv("__type", &err.code);
+            c.kv("message", &err.message);
+            c.end();
+            return c.into_bytes();
+        }
     }
     Bytes::from(out)
 }
@@ -217,6 +348,15 @@ impl Params {
             out.push((form_decode(k), form_decode(v)));
         }
         Params::Form(out)
+    }
+
+    /// A CBOR body, as the JSON value it stands for (timestamps become seconds).
+    pub(crate) fn parse_cbor(body: &[u8]) -> Params {
+        if body.is_empty() {
+            return Params::Json(Value::Null);
+        }
+        let mut at = 0;
+        Params::Json(cbor_value(body, &mut at, 0).unwrap_or(Value::Null))
     }
 
     pub(crate) fn parse_json(body: &[u8]) -> Params {
@@ -389,6 +529,212 @@ pub(crate) fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
+/// A CBOR writer for RPC v2 CBOR answers. Maps and arrays are written with indefinite
+/// lengths (closed by [`Cbor::end`]), which every decoder accepts and which lets a body be
+/// written in one pass.
+#[derive(Debug, Default)]
+pub(crate) struct Cbor(Vec<u8>);
+
+impl Cbor {
+    pub(crate) fn new() -> Self {
+        Cbor(Vec::with_capacity(256))
+    }
+
+    fn head(&mut self, major: u8, n: u64) {
+        let m = major << 5;
+        match n {
+            0..=23 => self.0.push(m | n as u8),
+            24..=0xff => self.0.extend_from_slice(&[m | 24, n as u8]),
+            0x100..=0xffff => {
+                self.0.push(m | 25);
+                self.0.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                self.0.push(m | 26);
+                self.0.extend_from_slice(&(n as u32).to_be_bytes());
+            }
+            _ => {
+                self.0.push(m | 27);
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+    }
+
+    pub(crate) fn map(&mut self) -> &mut Self {
+        self.0.push(0xbf);
+        self
+    }
+
+    pub(crate) fn array(&mut self) -> &mut Self {
+        self.0.push(0x9f);
+        self
+    }
+
+    pub(crate) fn end(&mut self) -> &mut Self {
+        self.0.push(0xff);
+        self
+    }
+
+    pub(crate) fn str(&mut self, s: &str) -> &mut Self {
+        self.head(3, s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+
+    pub(crate) fn int(&mut self, n: i64) -> &mut Self {
+        if n >= 0 {
+            self.head(0, n as u64);
+        } else {
+            self.head(1, (-1 - n) as u64);
+        }
+        self
+    }
+
+    /// Epoch seconds under tag 1, as Smithy timestamps are sent.
+    pub(crate) fn timestamp(&mut self, secs: i64) -> &mut Self {
+        self.0.push(0xc1);
+        self.int(secs)
+    }
+
+    /// A key, then a string value.
+    pub(crate) fn kv(&mut self, key: &str, value: &str) -> &mut Self {
+        self.str(key).str(value)
+    }
+
+    pub(crate) fn into_bytes(self) -> Bytes {
+        Bytes::from(self.0)
+    }
+}
+
+/// One CBOR data item as JSON: enough for request bodies (maps, arrays, strings, numbers,
+/// booleans, null; tags are dropped, so timestamps become numbers).
+fn cbor_value(b: &[u8], at: &mut usize, depth: u32) -> Option<Value> {
+    if depth > 64 {
+        return None;
+    }
+    let first = *b.get(*at)?;
+    *at += 1;
+    let (major, info) = (first >> 5, first & 0x1f);
+    let arg = |at: &mut usize| -> Option<Option<u64>> {
+        let n = match info {
+            0..=23 => u64::from(info),
+            24..=27 => {
+                let len = 1usize << (info - 24);
+                let bytes = b.get(*at..*at + len)?;
+                *at += len;
+                bytes.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
+            }
+            31 => return Some(None),
+            _ => return None,
+        };
+        Some(Some(n))
+    };
+    match major {
+        0 => Some(Value::from(arg(at)??)),
+        1 => Some(Value::from(-1 - i64::try_from(arg(at)??).ok()?)),
+        2 | 3 => {
+            let mut bytes = Vec::new();
+            match arg(at)? {
+                Some(len) => {
+                    let len = usize::try_from(len).ok()?;
+                    bytes.extend_from_slice(b.get(*at..*at + len)?);
+                    *at += len;
+                }
+                None => loop {
+                    if *b.get(*at)? == 0xff {
+                        *at += 1;
+                        break;
+                    }
+                    match cbor_value(b, at, depth + 1)? {
+                        Value::String(s) => bytes.extend_from_slice(s.as_bytes()),
+                        _ => return None,
+                    }
+                },
+            }
+            Some(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        4 => {
+            let mut items = Vec::new();
+            match arg(at)? {
+                Some(n) => {
+                    for _ in 0..n {
+                        items.push(cbor_value(b, at, depth + 1)?);
+                    }
+                }
+                None => {
+                    while *b.get(*at)? != 0xff {
+                        items.push(cbor_value(b, at, depth + 1)?);
+                    }
+                    *at += 1;
+                }
+            }
+            Some(Value::Array(items))
+        }
+        5 => {
+            let mut map = serde_json::Map::new();
+            let mut pair = |at: &mut usize| -> Option<()> {
+                let key = match cbor_value(b, at, depth + 1)? {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                let value = cbor_value(b, at, depth + 1)?;
+                map.insert(key, value);
+                Some(())
+            };
+            match arg(at)? {
+                Some(n) => {
+                    for _ in 0..n {
+                        pair(at)?;
+                    }
+                }
+                None => {
+                    while *b.get(*at)? != 0xff {
+                        pair(at)?;
+                    }
+                    *at += 1;
+                }
+            }
+            Some(Value::Object(map))
+        }
+        6 => {
+            arg(at)??;
+            cbor_value(b, at, depth + 1)
+        }
+        _ => match info {
+            20 => Some(Value::Bool(false)),
+            21 => Some(Value::Bool(true)),
+            22 | 23 => Some(Value::Null),
+            25 => {
+                let h = u16::from_be_bytes(b.get(*at..*at + 2)?.try_into().ok()?);
+                *at += 2;
+                Some(Value::from(f16_to_f64(h)))
+            }
+            26 => {
+                let f = f32::from_be_bytes(b.get(*at..*at + 4)?.try_into().ok()?);
+                *at += 4;
+                Some(Value::from(f64::from(f)))
+            }
+            27 => {
+                let f = f64::from_be_bytes(b.get(*at..*at + 8)?.try_into().ok()?);
+                *at += 8;
+                Some(Value::from(f))
+            }
+            _ => None,
+        },
+    }
+}
+
+fn f16_to_f64(h: u16) -> f64 {
+    let exp = i32::from((h >> 10) & 0x1f);
+    let mant = f64::from(h & 0x3ff);
+    let v = match exp {
+        0 => mant * 2f64.powi(-24),
+        31 => f64::INFINITY,
+        e => (1.0 + mant / 1024.0) * 2f64.powi(e - 15),
+    };
+    if h & 0x8000 != 0 { -v } else { v }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,5 +754,41 @@ mod tests {
         let mut s = String::new();
         js(&mut s, "a\"b\n");
         assert_eq!(s, "\"a\\\"b\\n\"");
+    }
+
+    #[test]
+    fn cbor_round_trips_what_requests_carry() {
+        let mut c = Cbor::new();
+        c.map()
+            .kv("eventArn", "arn:x")
+            .str("maxResults")
+            .int(100)
+            .str("neg")
+            .int(-300)
+            .str("list")
+            .array()
+            .str("a")
+            .str("b")
+            .end()
+            .str("t")
+            .timestamp(1_700_000_000)
+            .end();
+        let Params::Json(v) = Params::parse_cbor(&c.into_bytes()) else {
+            panic!("json");
+        };
+        assert_eq!(v["eventArn"], "arn:x");
+        assert_eq!(v["maxResults"], 100);
+        assert_eq!(v["neg"], -300);
+        assert_eq!(v["list"][1], "b");
+        assert_eq!(v["t"], 1_700_000_000);
+        // Definite lengths and a float, as the SDK writes them.
+        let body = [
+            0xa2, 0x61, b'a', 0x18, 0x64, 0x61, b'b', 0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0,
+        ];
+        let Params::Json(v) = Params::parse_cbor(&body) else {
+            panic!("json");
+        };
+        assert_eq!(v["a"], 100);
+        assert_eq!(v["b"], 1.5);
     }
 }

@@ -1,9 +1,16 @@
 //! Collectors: each turns one [`Source`] of one scope into plain facts.
 
+mod billing;
+mod buckets;
 mod cloudtrail;
+mod compute;
 mod credential_report;
 mod ec2;
+mod guardduty;
+mod health;
 mod iam;
+mod last_accessed;
+mod rds;
 mod resources;
 mod trail_logs;
 
@@ -15,6 +22,8 @@ pub use cloudtrail::{EventsRead, parse_trail_event};
 pub use credential_report::{ParseReportError, parse_credential_report};
 pub use iam::policy_document;
 pub use trail_logs::{ParseLocationError, TrailLogLocation, parse_log_file};
+
+pub(crate) use billing::OrganizationSpend;
 
 use crate::error::AwsError;
 use crate::session::AccountSession;
@@ -58,6 +67,14 @@ impl AccountSession {
             Source::Ec2Instances => {
                 facts.ec2_instances = Some(self.ec2_instances(region).await?);
             }
+            // The other services' kinds; a kind read only in part says so.
+            Source::Ec2Resources(kind) if !kind.is_ec2() => {
+                let (resources, problem) = self.service_resources(kind, region).await?;
+                if let Some(problem) = problem {
+                    facts.problems.push((source, problem));
+                }
+                facts.ec2_resources.insert(kind, resources);
+            }
             Source::Ec2Resources(kind) => {
                 let resources = self.ec2_resources(kind, region).await?;
                 facts.ec2_resources.insert(kind, resources);
@@ -92,34 +109,34 @@ impl AccountSession {
                 facts.config_recorders = Some(self.config_recorders(region).await?);
             }
             Source::CostAndUsage => {
-                return Err(AwsError::Other {
-                    operation: "ce:GetCostAndUsage",
-                    message: "not collected yet".to_owned(),
-                });
+                facts.account_spend = Some(self.account_spend().await?);
             }
             Source::HealthEvents => {
-                return Err(AwsError::Other {
-                    operation: "health:DescribeEventsForOrganization",
-                    message: "not collected yet".to_owned(),
-                });
+                facts.health_events = Some(self.account_health_events().await?);
             }
             Source::GuardDuty => {
-                return Err(AwsError::Other {
-                    operation: "guardduty:ListDetectors",
-                    message: "not collected yet".to_owned(),
-                });
+                let (status, problem) = self.guardduty_status(region).await?;
+                if let Some(problem) = problem {
+                    facts.problems.push((source, problem));
+                }
+                facts.guardduty = Some(status);
             }
+            // Collected after the users, keys and credential report (sources are collected
+            // in `Source` order), which name the principals worth reading.
             Source::LastAccessed => {
-                return Err(AwsError::Other {
-                    operation: "iam:GenerateServiceLastAccessedDetails",
-                    message: "not collected yet".to_owned(),
-                });
+                let (accessed, problems) = self.last_accessed(facts).await?;
+                facts
+                    .problems
+                    .extend(problems.into_iter().map(|p| (source, p)));
+                facts.last_accessed = Some(accessed);
             }
             Source::S3Buckets => {
-                return Err(AwsError::Other {
-                    operation: "s3:ListBuckets",
-                    message: "not collected yet".to_owned(),
-                });
+                let found = self.s3_buckets().await?;
+                facts
+                    .problems
+                    .extend(found.problems.into_iter().map(|p| (source, p)));
+                facts.s3_account_public_access_block = found.account_block;
+                facts.s3_buckets = Some(found.buckets);
             }
         }
         Ok(())

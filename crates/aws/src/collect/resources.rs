@@ -277,12 +277,11 @@ impl AccountSession {
                         .collect::<Vec<_>>()
                 }
             ),
-            // The other services' kinds have collectors of their own (not written yet).
+            // The other services' kinds have collectors of their own (`compute`, `rds`);
+            // their notes on partial reads go with `collect`.
             other => {
-                return Err(AwsError::Other {
-                    operation: other.api(),
-                    message: "not collected yet".to_owned(),
-                });
+                let (resources, _) = self.service_resources(other, region).await?;
+                return Ok(resources);
             }
         };
         resources.sort_by(|a, b| a.id.cmp(&b.id));

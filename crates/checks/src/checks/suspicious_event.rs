@@ -28,7 +28,8 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-/// Event names by group, from DESIGN.md.
+/// Event names by group (README, "Activity: CloudTrail events"): AWS's incident-response
+/// playbooks, Stratus Red Team's AWS techniques and SigmaHQ's CloudTrail rules.
 const GROUPS: &[(&str, &[&str])] = &[
     (
         "credentials",

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use time::{OffsetDateTime, UtcOffset};
 
 /// A generous bound for one case; a debug build renders these reports in milliseconds.
-pub const DEADLINE: Duration = Duration::from_secs(2);
+pub const DEADLINE: Duration = Duration::from_secs(5);
 
 /// Runs `f` on its own thread and fails the case if it panics or outlives [`DEADLINE`]
 /// (a hang is caught without waiting for it to end).

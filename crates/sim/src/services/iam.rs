@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use crate::clock::{iso, report_time};
 use crate::iam_model::{AccountIam, Key, User};
+use crate::rng::hash;
 use crate::services::{page, token};
 use crate::sim::{CacheKey, Call, GLOBAL_REGION, Sim, Table};
 use crate::wire::{ApiError, el, esc, query_body, url_encode};
@@ -24,7 +25,17 @@ pub(crate) fn register(t: &mut Table) {
     )
     .op("iam", "GetCredentialReport", get_credential_report)
     .op("iam", "GetAccountSummary", get_account_summary)
-    .op("iam", "ListAccessKeys", list_access_keys);
+    .op("iam", "ListAccessKeys", list_access_keys)
+    .op(
+        "iam",
+        "GenerateServiceLastAccessedDetails",
+        generate_service_last_accessed_details,
+    )
+    .op(
+        "iam",
+        "GetServiceLastAccessedDetails",
+        get_service_last_accessed_details,
+    );
 }
 
 const USERS: u64 = 1;
@@ -355,4 +366,168 @@ fn list_access_keys(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
         }
         o.push_str("</AccessKeyMetadata><IsTruncated>false</IsTruncated>");
     }))
+}
+
+/// The services last accessed data lists (a representative subset of IAM's catalogue), by
+/// name as IAM sorts them: (name, namespace).
+const SERVICES: [(&str, &str); 24] = [
+    ("AWS Identity and Access Management", "iam"),
+    ("AWS Key Management Service", "kms"),
+    ("AWS Lambda", "lambda"),
+    ("AWS Security Token Service", "sts"),
+    ("AWS Systems Manager", "ssm"),
+    ("Amazon CloudWatch", "cloudwatch"),
+    ("Amazon CloudWatch Logs", "logs"),
+    ("Amazon DynamoDB", "dynamodb"),
+    ("Amazon EC2", "ec2"),
+    ("Amazon EC2 Container Registry", "ecr"),
+    ("Amazon Elastic Container Service", "ecs"),
+    ("Amazon Elastic Kubernetes Service", "eks"),
+    ("Amazon GuardDuty", "guardduty"),
+    ("Amazon Lightsail", "lightsail"),
+    ("Amazon RDS", "rds"),
+    ("Amazon S3", "s3"),
+    ("Amazon SNS", "sns"),
+    ("Amazon SQS", "sqs"),
+    ("Amazon SageMaker", "sagemaker"),
+    ("AWS CloudFormation", "cloudformation"),
+    ("AWS CloudTrail", "cloudtrail"),
+    ("AWS Config", "config"),
+    ("AWS Organizations", "organizations"),
+    ("AWS Secrets Manager", "secretsmanager"),
+];
+
+/// A principal of the account: users first, then roles.
+fn principal(iam: &AccountIam, index: usize) -> Option<&str> {
+    match iam.users.get(index) {
+        Some(u) => Some(&u.arn),
+        None => iam
+            .roles
+            .get(index - iam.users.len())
+            .map(|r| r.arn.as_str()),
+    }
+}
+
+/// What a principal used, consistent with its credentials' last use: (namespace, when,
+/// region). The latest use of any service is the latest use of any credential.
+fn accessed(iam: &AccountIam, index: usize) -> Vec<(&'static str, i64, &'static str)> {
+    let mut out: Vec<(&'static str, i64, &'static str)> = Vec::new();
+    if let Some(u) = iam.users.get(index) {
+        for k in &u.keys {
+            if let Some((when, region, service)) = k.last_used {
+                out.push((service, when, region));
+            }
+        }
+        if let Some(used) = u.password.as_ref().and_then(|p| p.last_used) {
+            out.push(("iam", used, "us-east-1"));
+            out.push(("ec2", used - 600, "us-east-1"));
+        }
+    } else if let Some(r) = iam.roles.get(index - iam.users.len())
+        && let Some((when, region)) = r.last_used
+    {
+        let used = ["sts", "logs", "s3"];
+        for (k, ns) in used.iter().enumerate() {
+            let at = (when - k as i64 * 86_400 * 3).max(r.created);
+            out.push((ns, at, region));
+        }
+    }
+    // One entry per service: its latest use.
+    out.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+fn job_prefix(sim: &Sim, account: usize) -> u64 {
+    hash(&[sim.org.spec.seed, 60, account as u64]) & 0xffff_ffff
+}
+
+fn generate_service_last_accessed_details(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
+    let arn = call.params.str("Arn").unwrap_or_default();
+    let iam = sim.iam(call.account);
+    let index = (0..iam.users.len() + iam.roles.len())
+        .find(|i| principal(&iam, *i) == Some(arn))
+        .ok_or_else(|| {
+            ApiError::new(
+                404,
+                "NoSuchEntity",
+                format!("The entity {arn} cannot be found."),
+            )
+        })?;
+    // The job id carries the account and the principal, so the job needs no state.
+    let job = format!(
+        "{:08x}-{:04x}-4000-8000-{:012x}",
+        job_prefix(sim, call.account),
+        index,
+        hash(&[sim.org.spec.seed, 61, call.account as u64, index as u64]) & 0xffff_ffff_ffff
+    );
+    Ok(query_body(call.service.xmlns, call.op, |o| {
+        el(o, "JobId", &job);
+    }))
+}
+
+fn get_service_last_accessed_details(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
+    let job = call.params.str("JobId").unwrap_or_default();
+    let mut parts = job.split('-');
+    let prefix = parts.next().and_then(|p| u64::from_str_radix(p, 16).ok());
+    let index = parts.next().and_then(|p| usize::from_str_radix(p, 16).ok());
+    let iam = sim.iam(call.account);
+    let (Some(index), true) = (index, prefix == Some(job_prefix(sim, call.account))) else {
+        return Err(ApiError::new(
+            404,
+            "NoSuchEntity",
+            format!("No job found with id {job}."),
+        ));
+    };
+    let arn = principal(&iam, index)
+        .ok_or_else(|| ApiError::new(404, "NoSuchEntity", "No such job."))?
+        .to_owned();
+    let p = page(
+        call.params,
+        "Marker",
+        "MaxItems",
+        SERVICES.len(),
+        1,
+        1000,
+        Some(100),
+        "ValidationError",
+    )?;
+    let key = CacheKey {
+        account: call.account as u32,
+        region: GLOBAL_REGION,
+        op: call.op,
+        a: index as u64,
+        b: (p.start as u64) << 32 | p.size.min(u64::from(u32::MAX)),
+    };
+    let generated = sim.org.epoch;
+    sim.cached(key, || {
+        let used = accessed(&iam, index);
+        Ok(query_body(call.service.xmlns, call.op, |o| {
+            o.push_str("<JobStatus>COMPLETED</JobStatus><JobType>SERVICE_LEVEL</JobType>");
+            el(o, "JobCreationDate", &iso(generated));
+            o.push_str("<ServicesLastAccessed>");
+            for (name, namespace) in &SERVICES[p.start..p.end] {
+                o.push_str("<member>");
+                el(o, "ServiceName", name);
+                el(o, "ServiceNamespace", namespace);
+                match used.iter().find(|u| u.0 == *namespace) {
+                    Some((_, when, region)) => {
+                        el(o, "LastAuthenticated", &iso(*when));
+                        el(o, "LastAuthenticatedEntity", &arn);
+                        el(o, "LastAuthenticatedRegion", region);
+                        o.push_str("<TotalAuthenticatedEntities>1</TotalAuthenticatedEntities>");
+                    }
+                    None => {
+                        o.push_str("<TotalAuthenticatedEntities>0</TotalAuthenticatedEntities>")
+                    }
+                }
+                o.push_str("</member>");
+            }
+            o.push_str("</ServicesLastAccessed>");
+            el(o, "JobCompletionDate", &iso(generated + 5));
+            let _ = write!(o, "<IsTruncated>{}</IsTruncated>", p.next.is_some());
+            if let Some(n) = p.next {
+                el(o, "Marker", &token(n));
+            }
+        }))
+    })
 }

@@ -1,0 +1,253 @@
+//! IAM's service last accessed data for the principals that matter in an incident.
+//!
+//! Each principal costs a GenerateServiceLastAccessedDetails (a job AWS runs) and at least
+//! one GetServiceLastAccessedDetails, polled until the job completes: reading every user
+//! and role of a large account would take minutes and hundreds of calls per account. So
+//! only the principals whose last use decides something are read, most important first,
+//! at most [`MAX_PRINCIPALS`] per account:
+//!
+//! 1. users with an access key created inside the window: `iam.dormant_principal_reactivated`
+//!    needs their services' last use before the new key existed to know whether the user
+//!    had been dormant (see that check);
+//! 2. principals AWS quarantined (its `AWSCompromisedKeyQuarantine*` policy is attached):
+//!    what they reached is the blast radius of the leaked key;
+//! 3. console users without MFA: the easiest principals to take over;
+//! 4. users and roles created inside the window: an intruder's new identities.
+//!
+//! Twenty-five jobs are generated one after the other and polled together, which keeps an
+//! account within about a minute even when AWS is slow; principals beyond the cap are
+//! reported as not read (a `problems` entry) rather than silently skipped.
+//!
+//! Only services a principal used within IAM's tracking period are kept (AWS lists every
+//! service it could reach, most never used).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_iam::types::JobStatusType;
+use orgsweep_model::facts::{Facts, LastAccessed, ServiceAccess};
+use time::OffsetDateTime;
+
+use super::to_time;
+use crate::error::AwsError;
+use crate::session::AccountSession;
+
+/// Principals read per account (see the module documentation).
+pub const MAX_PRINCIPALS: usize = 25;
+
+/// Polls of the pending jobs, with backoff: 0.5 s doubling to 5 s, about 40 s in all.
+const POLLS: u32 = 10;
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+const MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// The managed policy names AWS attaches to users whose key it found exposed
+/// (`AWSCompromisedKeyQuarantine`, `…V2`, `…V3`).
+const QUARANTINE: &str = ":iam::aws:policy/AWSCompromisedKeyQuarantine";
+
+/// The ARNs to read, most important first, deduplicated, and how many were left out by
+/// the cap.
+pub fn principals_of_interest(facts: &Facts, window_start: OffsetDateTime) -> (Vec<String>, usize) {
+    let mut ordered: Vec<&str> = Vec::new();
+    let Some(details) = &facts.iam_authorization_details else {
+        return (Vec::new(), 0);
+    };
+    let user_arn = |name: &str| {
+        details
+            .users
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.arn.as_str())
+    };
+    // 1. Users with an access key created inside the window (fresh list, else the report).
+    for key in facts.access_keys.iter().flatten() {
+        if key.created_at.is_some_and(|t| t >= window_start)
+            && let Some(arn) = user_arn(&key.user)
+        {
+            ordered.push(arn);
+        }
+    }
+    if let Some(report) = &facts.credential_report {
+        for row in report.rows.iter().filter(|r| !r.is_root()) {
+            if row
+                .access_keys
+                .iter()
+                .any(|k| k.last_rotated.is_some_and(|t| t >= window_start))
+            {
+                ordered.push(&row.arn);
+            }
+        }
+    }
+    // 2. Quarantined users and roles.
+    let quarantined = |arns: &[String]| arns.iter().any(|a| a.contains(QUARANTINE));
+    ordered.extend(
+        details
+            .users
+            .iter()
+            .filter(|u| quarantined(&u.policies.managed_arns))
+            .map(|u| u.arn.as_str()),
+    );
+    ordered.extend(
+        details
+            .roles
+            .iter()
+            .filter(|r| quarantined(&r.policies.managed_arns))
+            .map(|r| r.arn.as_str()),
+    );
+    // 3. Console users without MFA.
+    if let Some(report) = &facts.credential_report {
+        ordered.extend(
+            report
+                .rows
+                .iter()
+                .filter(|r| !r.is_root() && r.password_enabled == Some(true) && !r.mfa_active)
+                .map(|r| r.arn.as_str()),
+        );
+    }
+    // 4. Users and roles created inside the window.
+    let recent = |t: Option<OffsetDateTime>| t.is_some_and(|t| t >= window_start);
+    ordered.extend(
+        details
+            .users
+            .iter()
+            .filter(|u| recent(u.created_at))
+            .map(|u| u.arn.as_str()),
+    );
+    ordered.extend(
+        details
+            .roles
+            .iter()
+            .filter(|r| recent(r.created_at))
+            .map(|r| r.arn.as_str()),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let unique: Vec<String> = ordered
+        .into_iter()
+        .filter(|a| !a.is_empty() && seen.insert(*a))
+        .map(str::to_owned)
+        .collect();
+    let left_out = unique.len().saturating_sub(MAX_PRINCIPALS);
+    (unique.into_iter().take(MAX_PRINCIPALS).collect(), left_out)
+}
+
+impl AccountSession {
+    /// Service last accessed data of the principals of interest (see the module
+    /// documentation), keyed by ARN, and what could not be read.
+    pub(crate) async fn last_accessed(
+        &self,
+        facts: &Facts,
+    ) -> Result<(BTreeMap<String, LastAccessed>, Vec<String>), AwsError> {
+        if facts.iam_authorization_details.is_none() {
+            return Err(AwsError::Other {
+                operation: "iam:GenerateServiceLastAccessedDetails",
+                message: "the user and role list (iam:GetAccountAuthorizationDetails) is \
+                          unavailable"
+                    .to_owned(),
+            });
+        }
+        let window = OffsetDateTime::now_utc()
+            - time::Duration::days(i64::from(self.shared.options.window_days));
+        let (arns, left_out) = principals_of_interest(facts, window);
+        let mut problems = Vec::new();
+        if left_out > 0 {
+            problems.push(format!(
+                "{left_out} principal(s) of interest beyond the first {MAX_PRINCIPALS} were not read"
+            ));
+        }
+        let client = self.iam(None);
+        let mut pending: Vec<(String, String)> = Vec::new();
+        for arn in arns {
+            let job = client
+                .generate_service_last_accessed_details()
+                .arn(&arn)
+                .send()
+                .await
+                .map_err(|e| self.error("iam:GenerateServiceLastAccessedDetails", e))?;
+            match job.job_id() {
+                Some(id) => pending.push((arn, id.to_owned())),
+                None => problems.push(format!("{arn}: AWS returned no job id")),
+            }
+        }
+        let mut out = BTreeMap::new();
+        let mut wait = FIRST_WAIT;
+        for poll in 0..POLLS {
+            if pending.is_empty() {
+                break;
+            }
+            if poll > 0 {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_WAIT);
+            }
+            let mut still = Vec::new();
+            for (arn, job) in pending {
+                match self.read_job(&client, &arn, &job).await? {
+                    Job::Done(accessed) => {
+                        out.insert(arn, accessed);
+                    }
+                    Job::Running => still.push((arn, job)),
+                    Job::Failed(why) => problems.push(format!("{arn}: {why}")),
+                }
+            }
+            pending = still;
+        }
+        for (arn, _) in pending {
+            problems.push(format!(
+                "{arn}: the service last accessed report was not ready after {POLLS} polls"
+            ));
+        }
+        Ok((out, problems))
+    }
+
+    /// One poll of a job, with every page of its answer once it is complete.
+    async fn read_job(
+        &self,
+        client: &aws_sdk_iam::Client,
+        arn: &str,
+        job: &str,
+    ) -> Result<Job, AwsError> {
+        let mut services = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = client
+                .get_service_last_accessed_details()
+                .job_id(job)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| self.error("iam:GetServiceLastAccessedDetails", e))?;
+            match page.job_status() {
+                JobStatusType::Completed => {}
+                JobStatusType::InProgress => return Ok(Job::Running),
+                other => {
+                    let why = page
+                        .error()
+                        .map(|e| format!("{}: {}", e.code(), e.message()))
+                        .unwrap_or_else(|| format!("job {}", other.as_str()));
+                    return Ok(Job::Failed(why));
+                }
+            }
+            services.extend(page.services_last_accessed().iter().filter_map(|s| {
+                let at = to_time(s.last_authenticated())?;
+                Some(ServiceAccess {
+                    namespace: s.service_namespace().to_owned(),
+                    last_authenticated: Some(at),
+                })
+            }));
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        services.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        Ok(Job::Done(LastAccessed {
+            principal_arn: arn.to_owned(),
+            last_used: services.iter().filter_map(|s| s.last_authenticated).max(),
+            services,
+        }))
+    }
+}
+
+enum Job {
+    Done(LastAccessed),
+    Running,
+    Failed(String),
+}

@@ -1,0 +1,414 @@
+//! Runs that survive and spread, end to end on moto: a scan killed with SIGKILL resumes to the
+//! report an uninterrupted run gives (with fewer API calls); Ctrl-C leaves a resumable
+//! directory; three shards merged equal one unsharded run; reports go to and come from S3.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use orgsweep_demo::emulator::{self, Emulator};
+use orgsweep_demo::seed::{self, DemoOrg};
+use orgsweep_model::Report;
+
+/// The bucket reports go to in the S3 tests, and the prefix the scanner may write under.
+const REPORT_BUCKET: &str = "orgsweep-reports";
+const REPORT_PREFIX: &str = "weekly/";
+
+struct Fixture {
+    _emulator: Mutex<Emulator>,
+    org: DemoOrg,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let emulator = Emulator::start().expect("moto starts");
+        let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+        let org = runtime
+            .block_on(seed::seed_demo(&emulator.endpoint()))
+            .expect("demo organization seeds");
+        runtime
+            .block_on(orgsweep_demo::buckets::report_bucket(
+                &org,
+                REPORT_BUCKET,
+                REPORT_PREFIX,
+            ))
+            .expect("report bucket");
+        emulator::enforce_auth(&emulator.endpoint()).expect("IAM enforcement turns on");
+        Fixture {
+            _emulator: Mutex::new(emulator),
+            org,
+        }
+    })
+}
+
+fn orgsweep(org: &DemoOrg) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgsweep"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") || key == "ORGSWEEP_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(org.scanner_env());
+    command
+}
+
+/// The scan arguments every run here shares: the same scope, so runs are comparable.
+fn scan_args<'a>(org: &'a DemoOrg, out: &'a str) -> Vec<String> {
+    [
+        "scan",
+        "--endpoint-url",
+        &org.endpoint,
+        "--out",
+        out,
+        "--regions",
+        &org.scan_regions.join(","),
+        "--expected-regions",
+        &org.expected_regions.join(","),
+        "--fail-on-gaps",
+        "never",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().expect("orgsweep runs")
+}
+
+fn ok(output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn read(dir: &Path) -> Report {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    orgsweep_model::parse_report(&text).expect("parses")
+}
+
+/// What two runs of the same scope must agree on (times, stats and event-dependent
+/// details aside).
+fn essence(report: &Report) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut findings: Vec<String> = report.findings.iter().map(|f| f.id.clone()).collect();
+    findings.sort();
+    let accounts = report
+        .accounts
+        .iter()
+        .map(|a| format!("{} {}", a.account_id, a.scanned))
+        .collect();
+    let coverage = report
+        .coverage
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {:?} {:?} {:?}",
+                c.account_id, c.region, c.check_id, c.status
+            )
+        })
+        .collect();
+    (findings, accounts, coverage)
+}
+
+fn total_calls(report: &Report) -> u64 {
+    report.stats.api_calls.values().sum()
+}
+
+/// The clean run every other run is compared with (once per test binary).
+fn reference() -> &'static Report {
+    static REFERENCE: OnceLock<Report> = OnceLock::new();
+    REFERENCE.get_or_init(|| {
+        let org = &fixture().org;
+        let dir = tempfile::tempdir().expect("tempdir").keep();
+        let out = dir.join("clean");
+        let mut command = orgsweep(org);
+        command.args(scan_args(org, out.to_str().expect("utf-8")));
+        ok(&run(command));
+        read(&out)
+    })
+}
+
+/// Waits until the scan in `out` has journaled at least `n` accounts (or the child ended).
+fn wait_for_spooled(child: &mut Child, out: &Path, n: usize) -> usize {
+    let accounts = out.join(".orgsweep-spool").join("accounts");
+    let started = Instant::now();
+    loop {
+        let done = std::fs::read_dir(&accounts)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        name.ends_with(".json") && !name.starts_with('.')
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if done >= n || started.elapsed() > Duration::from_secs(120) {
+            return done;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the scan ended before it was interrupted: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_killed_scan_resumes_to_the_same_report_with_fewer_calls() {
+    let org = &fixture().org;
+    let clean = reference();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("killed");
+    let out_text = out.to_str().expect("utf-8").to_owned();
+
+    let mut command = orgsweep(org);
+    command
+        .args(scan_args(org, &out_text))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("spawns");
+    let spooled = wait_for_spooled(&mut child, &out, 2);
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(spooled >= 2, "nothing was journaled before the kill");
+    assert!(
+        !out.join("report.json").exists(),
+        "the scan finished before the kill"
+    );
+
+    // Resuming with other flags is refused, naming the difference.
+    let mut other = orgsweep(org);
+    other
+        .args(scan_args(org, &out_text))
+        .args(["--resume", "--window-days", "30"]);
+    let refused = run(other);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("window_days = 7") && stderr.contains("asks for 30"),
+        "{stderr}"
+    );
+    // So is a plain rerun into the interrupted directory.
+    let mut plain = orgsweep(org);
+    plain.args(scan_args(org, &out_text));
+    let refused = run(plain);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
+
+    let mut resume = orgsweep(org);
+    resume.args(scan_args(org, &out_text)).arg("--resume");
+    let output = run(resume);
+    ok(&output);
+    let resumed = read(&out);
+    assert_eq!(
+        essence(&resumed),
+        essence(clean),
+        "the resumed report differs"
+    );
+    assert!(resumed.stats.resumed_accounts >= 2, "{:?}", resumed.stats);
+    assert!(
+        total_calls(&resumed) < total_calls(clean),
+        "the resumed run made {} calls, a full one {}",
+        total_calls(&resumed),
+        total_calls(clean)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("from the interrupted run"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !out.join(".orgsweep-spool").exists(),
+        "the journal outlived the report"
+    );
+}
+
+#[test]
+fn an_interrupt_finishes_what_is_in_flight_and_leaves_a_resumable_directory() {
+    let org = &fixture().org;
+    let clean = reference();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("interrupted");
+    let out_text = out.to_str().expect("utf-8").to_owned();
+    let mut command = orgsweep(org);
+    command
+        .args(scan_args(org, &out_text))
+        .args(["--concurrency", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawns");
+    wait_for_spooled(&mut child, &out, 1);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert!(!out.join("report.json").exists());
+
+    let mut resume = orgsweep(org);
+    resume
+        .args(scan_args(org, &out_text))
+        .args(["--resume", "--concurrency", "1"]);
+    ok(&run(resume));
+    assert_eq!(essence(&read(&out)), essence(clean));
+}
+
+#[test]
+fn three_shards_merged_equal_one_unsharded_run() {
+    let org = &fixture().org;
+    let clean = reference();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let base = tmp.path().join("run");
+    let base_text = base.to_str().expect("utf-8").to_owned();
+    for index in 1..=3 {
+        let mut command = orgsweep(org);
+        command
+            .args(scan_args(org, &base_text))
+            .args(["--shard", &format!("{index}/3")]);
+        ok(&run(command));
+        let part = read(&base.join(format!("shard-{index}-of-3")));
+        let shard = part.run.shard.as_ref().expect("marked as a shard");
+        assert_eq!((shard.index, shard.count), (index, 3));
+    }
+    // The Kubernetes way: the index comes from the job engine, 0-based.
+    let mut auto = orgsweep(org);
+    let auto_base = tmp.path().join("auto");
+    auto.args(scan_args(org, auto_base.to_str().expect("utf-8")))
+        .args(["--shard", "auto/3"])
+        .env("JOB_COMPLETION_INDEX", "1");
+    ok(&run(auto));
+    assert!(auto_base.join("shard-2-of-3").join("report.json").exists());
+
+    let merged = tmp.path().join("merged");
+    let mut merge = orgsweep(org);
+    merge
+        .args(["merge", &base_text, "--out"])
+        .arg(&merged)
+        .args(["--fail-on-gaps", "never"]);
+    ok(&run(merge));
+    let report = read(&merged);
+    assert_eq!(
+        essence(&report),
+        essence(clean),
+        "the merged report differs"
+    );
+    assert!(report.run.shard.is_none());
+
+    // A missing shard is a gap for its accounts, never silently fewer accounts.
+    std::fs::remove_dir_all(base.join("shard-2-of-3")).expect("remove a shard");
+    let partial = tmp.path().join("partial");
+    let mut merge = orgsweep(org);
+    merge
+        .args(["merge", &base_text, "--out"])
+        .arg(&partial)
+        .args(["--fail-on-gaps", "account"]);
+    let output = run(merge);
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read(&partial);
+    assert_eq!(report.accounts.len(), clean.accounts.len());
+    assert!(report.coverage.iter().any(|c| {
+        c.error
+            .as_deref()
+            .is_some_and(|e| e.contains("shard 2 of 3 is missing"))
+    }));
+}
+
+#[test]
+fn reports_go_to_s3_and_come_back() {
+    let org = &fixture().org;
+    let clean = reference();
+    let location = format!("s3://{REPORT_BUCKET}/{REPORT_PREFIX}{{week}}/");
+    let mut command = orgsweep(org);
+    command
+        .args(scan_args(org, &location))
+        .args(["--format", "json,html,csv"]);
+    let output = run(command);
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let written: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("wrote "))
+        .collect();
+    assert!(
+        written.iter().any(
+            |w| w.starts_with(&format!("s3://{REPORT_BUCKET}/{REPORT_PREFIX}"))
+                && w.ends_with("/report.json")
+        ),
+        "{stdout}"
+    );
+    let report_json = written
+        .iter()
+        .find(|w| w.ends_with("/report.json"))
+        .expect("report.json written")
+        .to_string();
+    assert!(
+        !report_json.contains("{week}"),
+        "the placeholder was not replaced"
+    );
+
+    // Read back: re-render, plan and diff straight from S3, and --previous from S3.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut rerender = orgsweep(org);
+    rerender
+        .args([
+            "report",
+            &report_json,
+            "--format",
+            "html",
+            "--endpoint-url",
+            &org.endpoint,
+            "--out",
+        ])
+        .arg(tmp.path());
+    ok(&run(rerender));
+    assert!(tmp.path().join("report.html").exists());
+    let mut diff = orgsweep(org);
+    diff.args([
+        "diff",
+        &report_json,
+        &report_json,
+        "--endpoint-url",
+        &org.endpoint,
+    ]);
+    ok(&run(diff));
+    let second = tmp.path().join("second");
+    let mut command = orgsweep(org);
+    command
+        .args(scan_args(org, second.to_str().expect("utf-8")))
+        .args(["--previous", &report_json]);
+    ok(&run(command));
+    let report = read(&second);
+    assert_eq!(essence(&report).0, essence(clean).0);
+    assert!(report.previous.is_some());
+
+    // An existing report in S3 is not overwritten silently either.
+    let mut again = orgsweep(org);
+    again.args(scan_args(org, &location));
+    let refused = run(again);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already holds a report"));
+
+    // Outside the prefix the writer may use, the scan stops before scanning.
+    let mut denied = orgsweep(org);
+    denied.args(scan_args(org, &format!("s3://{REPORT_BUCKET}/elsewhere/")));
+    let output = run(denied);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--out"), "{stderr}");
+}
