@@ -312,3 +312,96 @@ fn the_catalogue_is_aligned() {
         .collect();
     assert_eq!(severity_columns.len(), 1, "columns differ:\n{stdout}");
 }
+
+#[test]
+fn completions_and_the_manual_page_are_printed() {
+    for (shell, needle) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef orgsweep"),
+        ("fish", "complete -c orgsweep"),
+    ] {
+        let mut command = orgsweep();
+        command.args(["completions", shell]);
+        let output = run(command);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(script.contains(needle), "{shell}: {script}");
+        for word in ["scan", "merge", "--fail-on-gaps"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let mut command = orgsweep();
+    command.args(["completions", "tcsh"]);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tcsh"));
+
+    let mut command = orgsweep();
+    command.arg("man");
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH orgsweep"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Exit codes"),
+        "the manual carries the exit codes"
+    );
+}
+
+/// An expired mute is logged (a `warn` line) before connecting: the log format and
+/// `--quiet` are visible without an emulator.
+#[test]
+fn logs_are_json_on_request_and_quiet_prints_only_the_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("orgsweep.toml");
+    std::fs::write(
+        &config,
+        "[[mute]]\ncheck = \"resources.public_bucket\"\nreason = \"old website\"\nexpires = 2020-01-01\n",
+    )
+    .expect("write");
+    let scan = |extra: &[&str], format: Option<&str>| {
+        let mut command = with_keys(orgsweep());
+        command.args([
+            "scan",
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--out",
+            &out_dir(tmp.path()),
+        ]);
+        command.args(extra);
+        if let Some(format) = format {
+            command.env("ORGSWEEP_LOG_FORMAT", format);
+        }
+        run(command)
+    };
+
+    let output = scan(&[], Some("json"));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (logs, error): (Vec<&str>, Vec<&str>) = stderr.lines().partition(|l| l.starts_with('{'));
+    let warning = logs
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON log line"))
+        .find(|v| v["level"] == "WARN")
+        .unwrap_or_else(|| panic!("no JSON warning in: {stderr}"));
+    assert_eq!(warning["reason"], "old website", "{warning}");
+    assert!(
+        warning["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired"))
+    );
+    assert!(warning["timestamp"].is_string());
+    assert_eq!(error.len(), 1, "{stderr}");
+    assert!(error[0].starts_with("error: cannot reach"), "{stderr}");
+
+    let output = scan(&["--quiet"], None);
+    assert_one_line_error(&output, "cannot reach the AWS endpoint");
+
+    let output = scan(&[], Some("xml"));
+    assert_one_line_error(&output, "ORGSWEEP_LOG_FORMAT: 'xml' is not text or json");
+}

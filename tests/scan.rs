@@ -872,14 +872,23 @@ fn resources_in_every_region_are_inventoried_and_checked() {
     assert!(findings_of(&report, "resources.unknown_resource").is_empty());
 }
 
+/// Allow rules make resources known; mutes keep a true finding but accept it, with its
+/// reason, and an expired mute no longer does (the finding says which mute expired).
 #[test]
-fn an_allow_rule_makes_a_resource_known() {
+fn an_allow_rule_makes_a_resource_known_and_a_mute_accepts_a_finding() {
     let Fixture { org, .. } = fixture();
     let tmp = tempfile::tempdir().expect("tempdir");
     let config = tmp.path().join("orgsweep.toml");
+    let (miner_account, _, miner_id) = &org.planted.mining_instance;
     std::fs::write(
         &config,
-        "[[allow]]\ntag_key = \"team\"\ntag_value = \"platform\"\n",
+        format!(
+            "[[allow]]\ntag_key = \"team\"\ntag_value = \"platform\"\n\n\
+             [[mute]]\naccount = \"{miner_account}\"\ncheck = \"resources.mining_class_instance\"\n\
+             resource = \"{miner_id}\"\nreason = \"render farm <b>approved</b>\"\n\n\
+             [[mute]]\ncheck = \"resources.unexpected_region\"\nresource = \"{miner_id}\"\n\
+             reason = \"pilot in a new region\"\nexpires = 2020-01-31\n"
+        ),
     )
     .expect("write");
     let out = tmp.path().join("allowed");
@@ -910,6 +919,31 @@ fn an_allow_rule_makes_a_resource_known() {
         .find(|i| &i.resource_id == web)
         .expect("inventoried");
     assert!(web_item.known);
+
+    let mining = findings_of(&report, "resources.mining_class_instance");
+    let mined = mining
+        .iter()
+        .find(|f| &f.resource_id == miner)
+        .expect("still reported");
+    assert!(mined.muted, "{mined:?}");
+    assert_eq!(
+        mined.mute_reason.as_deref(),
+        Some("render farm <b>approved</b>")
+    );
+    let region = findings_of(&report, "resources.unexpected_region");
+    let elsewhere = region
+        .iter()
+        .find(|f| &f.resource_id == miner)
+        .expect("reported");
+    assert!(!elsewhere.muted, "an expired mute applied");
+    assert_eq!(
+        elsewhere.evidence["mute_expired"],
+        serde_json::json!(["pilot in a new region (expired after 2020-01-31)"])
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("id=\"muted\""), "the muted section is shown");
+    assert!(html.contains("render farm &#60;b&#62;approved&#60;/b&#62;"));
+    assert!(!html.contains("render farm <b>"));
 }
 
 /// A week in the life of an organization: scan, change resources, scan again with

@@ -116,7 +116,8 @@ fn test() -> Result<(), String> {
     ]);
     run(clippy)?;
     let mut tests = cargo();
-    tests.args(["test", "--workspace"]);
+    // Every failing test binary is reported, not only the first: CI runs are long.
+    tests.args(["test", "--workspace", "--no-fail-fast"]);
     run(tests)
 }
 

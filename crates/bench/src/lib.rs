@@ -14,9 +14,9 @@ use anyhow::Context as _;
 use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use orgsweep_aws::{Caller, EventsChoice, Limits, Session, SessionOptions, Store};
-use orgsweep_engine::{Journal, NoProgress, RegionSelection, ScanOptions, ScanOutcome};
+use orgsweep_engine::{Journal, Progress, RegionSelection, ScanOptions, ScanOutcome};
 use orgsweep_model::{CoverageStatus, Report};
-use orgsweep_sim::{OrgSpec, SimConfig, SimulatedAws};
+use orgsweep_sim::{Faults, OrgSpec, SimConfig, SimulatedAws};
 use serde::Serialize;
 
 /// What to run.
@@ -34,6 +34,11 @@ pub struct Scenario {
     pub write_html: bool,
     /// Lifetime of the simulated `AssumeRole` credentials.
     pub credential_lifetime: Duration,
+    /// Servers that stall, trickle or fail (none by default): robustness tests.
+    pub faults: Faults,
+    /// The SDK's per-attempt and per-operation timeouts, when not the shipped defaults
+    /// (tests of stalled servers would otherwise wait minutes).
+    pub timeouts: Option<(Duration, Duration)>,
 }
 
 impl Scenario {
@@ -46,6 +51,8 @@ impl Scenario {
             out: out.to_owned(),
             write_html: true,
             credential_lifetime: Duration::from_secs(3600),
+            faults: Faults::none(),
+            timeouts: None,
         }
     }
 }
@@ -82,6 +89,23 @@ pub struct Outcome {
     pub gaps: usize,
     /// The busiest rate-limit keys: (description, minimum seconds).
     pub busiest: Vec<(String, f64)>,
+    /// Discovery (the walk of the organization, before any account is scanned): its
+    /// Organizations calls and its seconds.
+    pub discovery_calls: u64,
+    pub discovery_s: f64,
+}
+
+/// Notes when discovery ended: the engine reports the selected accounts right after it.
+struct DiscoveryClock {
+    started: Instant,
+    ended: std::sync::OnceLock<Instant>,
+}
+
+impl Progress for DiscoveryClock {
+    fn accounts_selected(&self, _total: usize, _resumed: usize) {
+        let _ = self.ended.set(Instant::now());
+    }
+    fn account_done(&self, _account_id: &str, _gaps: usize) {}
 }
 
 /// The expected regions of the generated organization (its planted miners run elsewhere).
@@ -117,6 +141,16 @@ fn cores() -> f64 {
     std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
 }
 
+/// The session's defaults with the scenario's timeouts, if it sets any.
+fn timeouts(timeouts: Option<(Duration, Duration)>) -> SessionOptions {
+    let mut options = SessionOptions::default();
+    if let Some((attempt, operation)) = timeouts {
+        options.attempt_timeout = attempt;
+        options.operation_timeout = operation;
+    }
+    options
+}
+
 /// Runs the scenario on the current tokio runtime.
 pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
     let sim = SimulatedAws::with_config(
@@ -124,6 +158,7 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
         SimConfig {
             latency: scenario.latency,
             credential_lifetime: scenario.credential_lifetime,
+            faults: scenario.faults.clone(),
             ..SimConfig::default()
         },
     );
@@ -140,7 +175,7 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
             http_client: Some(SharedHttpClient::new(sim.clone())),
             events: EventsChoice::Lookup,
             caller: Caller::from_arn(&format!("arn:aws:iam::{management}:user/orgsweep"), None),
-            ..SessionOptions::default()
+            ..timeouts(scenario.timeouts)
         },
         Limits::default(),
     )
@@ -158,10 +193,14 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
     let stop = AtomicBool::new(false);
     let (cpu_before, _) = process_usage();
     let started = Instant::now();
+    let clock = DiscoveryClock {
+        started,
+        ended: std::sync::OnceLock::new(),
+    };
     let outcome = orgsweep_engine::scan(
         &session,
         &options,
-        &NoProgress,
+        &clock,
         Journal {
             out: &store,
             resume: false,
@@ -252,6 +291,13 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
         planted_found: planted.len() - missed.len(),
         html_mb,
     };
+    let discovery_calls = report
+        .stats
+        .api_calls
+        .iter()
+        .filter(|(op, _)| op.starts_with("organizations."))
+        .map(|(_, n)| n)
+        .sum();
     Ok(Outcome {
         result,
         calls: report.stats.api_calls.clone(),
@@ -259,6 +305,11 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
         missed,
         gaps,
         busiest,
+        discovery_calls,
+        discovery_s: clock
+            .ended
+            .get()
+            .map_or(0.0, |t| (*t - clock.started).as_secs_f64()),
     })
 }
 

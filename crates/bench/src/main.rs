@@ -96,6 +96,10 @@ fn main() -> ExitCode {
         "CPU per API call: {:.0} µs",
         r.cpu_s * 1e6 / r.api_calls.max(1) as f64
     );
+    eprintln!(
+        "discovery: {} Organizations calls in {:.1} s",
+        outcome.discovery_calls, outcome.discovery_s
+    );
     for (key, seconds) in &outcome.busiest {
         eprintln!("  busiest key: {key}: at least {seconds:.1} s");
     }

@@ -9,6 +9,7 @@
 
 mod checks;
 mod known;
+mod mute;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +24,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use checks::CATALOGUE;
 pub use known::{AllowRule, Known, ResourceRef, principal_key};
+pub use mute::MuteRule;
 
 /// Where a check runs: once per account (IAM and other global data) or once per region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,9 @@ pub struct Settings {
     /// Spend below this many USD this month is never reported: small amounts move by large
     /// ratios without meaning anything.
     pub spend_min_usd: f64,
+    /// Accepted risks (`[[mute]]`): matching findings are kept, marked muted, with the
+    /// rule's reason.
+    pub mutes: Vec<MuteRule>,
 }
 
 impl Default for Settings {
@@ -93,6 +98,7 @@ impl Default for Settings {
             known: None,
             spend_spike_ratio: 2.0,
             spend_min_usd: 10.0,
+            mutes: Vec::new(),
         }
     }
 }
@@ -331,7 +337,7 @@ pub fn run(check: &dyn Check, ctx: &Context<'_>) -> Result<Vec<Finding>, CheckEr
         Scope::Region => ctx.region,
     };
     let drafts = check.evaluate(ctx)?;
-    Ok(drafts
+    let mut findings: Vec<Finding> = drafts
         .into_iter()
         .map(|d| {
             let region = d.region.unwrap_or_else(|| scope_region.to_owned());
@@ -363,7 +369,14 @@ pub fn run(check: &dyn Check, ctx: &Context<'_>) -> Result<Vec<Finding>, CheckEr
                 scanner_identity: false,
             }
         })
-        .collect())
+        .collect();
+    mute::apply(&ctx.settings.mutes, &mut findings, ctx.now, |f| {
+        ctx.facts
+            .resources()
+            .find(|r| r.resource_type == f.resource_type && r.id == f.resource_id)
+            .map(|r| r.tags)
+    });
+    Ok(findings)
 }
 
 /// Looks a check up by id.

@@ -4,6 +4,7 @@
 //! falls back to a default would make a security scan quietly weaker.
 
 mod baseline;
+mod mute;
 mod rules;
 mod settings;
 

@@ -1,10 +1,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use orgsweep_checks::{Known, Settings};
+use orgsweep_checks::{Known, MuteRule, Settings};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::mute::MuteSpec;
 use crate::rules::RuleSpec;
 use crate::{ConfigError, is_account_id, is_region_name, line_of, parse, read};
 
@@ -30,6 +31,9 @@ pub struct ConfigFile {
     /// Rules that make resources known (account, region, type, id glob, tag key/value).
     #[serde(default)]
     allow: Vec<RuleSpec>,
+    /// Accepted risks: findings that stay in the report, muted, with a reason.
+    #[serde(default)]
+    mute: Vec<Spanned<MuteSpec>>,
     #[serde(skip)]
     text: String,
     #[serde(skip)]
@@ -103,7 +107,20 @@ impl ConfigFile {
             }
         }
         self.known()?;
+        self.mutes()?;
         Ok(())
+    }
+
+    /// The `[[mute]]` rules of the file.
+    pub fn mutes(&self) -> Result<Vec<MuteRule>, ConfigError> {
+        self.mute
+            .iter()
+            .map(|m| {
+                m.get_ref()
+                    .to_rule(m.span())
+                    .map_err(|(span, message)| self.invalid(span, message))
+            })
+            .collect()
     }
 
     /// The known principals and allow rules of the settings file, if it has any.
@@ -203,6 +220,7 @@ impl ConfigFile {
         settings
             .trusted_accounts
             .extend(self.trusted_accounts.iter().map(|a| a.get_ref().clone()));
+        settings.mutes.extend(self.mutes()?);
         if let Some(known) = self.known()? {
             settings
                 .known
@@ -300,12 +318,94 @@ mod tests {
                 1,
                 "expected_regions: 'EU'",
             ),
+            (
+                "window_days = 7\n[[mute]]\ncheck = \"resources.public_bucket\"\n",
+                2,
+                "mute: reason is missing",
+            ),
+            (
+                "[[mute]]\ncheck = \"resources.public_bucket\"\nreason = \"  \"\n",
+                3,
+                "mute: reason is empty",
+            ),
+            (
+                "[[mute]]\nreason = \"everything is fine\"\n",
+                1,
+                "mute: selects every finding",
+            ),
+            (
+                "[[mute]]\ncheck = \"resources.publik_bucket\"\nreason = \"x\"\n",
+                2,
+                "mute: check 'resources.publik_bucket' is not in the catalogue",
+            ),
+            (
+                "[[mute]]\ntag_key = \"team\"\nreason = \"x\"\n",
+                1,
+                "mute: a tag selects only together with account or resource",
+            ),
+            (
+                "[[mute]]\nresource = \"i-[\"\nreason = \"x\"\n",
+                2,
+                "mute: resource 'i-['",
+            ),
+            (
+                "[[mute]]\nresource = \"i-1\"\nreason = \"x\"\nexpires = \"next year\"\n",
+                4,
+                "mute: expires next year is not a date",
+            ),
+            (
+                "[[mute]]\nresource = \"i-1\"\nreason = \"x\"\nexpires = 2027-01-01T10:00:00Z\n",
+                4,
+                "is not a date like 2027-03-31",
+            ),
+            (
+                "[[mute]]\nresource = \"i-1\"\nreason = \"x\"\nuntil = 2027-01-01\n",
+                4,
+                "unknown field `until`",
+            ),
         ] {
             let err = load(text).expect_err(text).to_string();
             assert!(err.contains(&format!("line {line}:")), "{text:?}: {err}");
             assert!(err.contains(needle), "{text:?}: {err}");
             assert!(!err.contains('\n'), "{err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod mute_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn mutes_are_read_with_globs_reasons_and_dates() {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(
+            b"[[mute]]\ncheck = \"resources.public_bucket\"\nresource = \"assets-*\"\nreason = \"static website, reviewed by J. Doe\"\nexpires = 2027-03-31\n\n[[mute]]\naccount = \"111111111111\"\ncheck = \"iam.*\"\nreason = \"sandbox\"\nexpires = \"2026-01-31\"\n\n[[mute]]\naccount = \"2222*\"\ntag_key = \"team\"\ntag_value = \"research-*\"\nreason = \"GPU research\"\n",
+        )
+        .expect("write");
+        let config = ConfigFile::load(file.path()).expect("valid");
+        let mut settings = Settings::default();
+        config.apply(&mut settings).expect("applies");
+        let m = &settings.mutes;
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[0].reason, "static website, reviewed by J. Doe");
+        assert_eq!(
+            m[0].expires.map(|d| d.to_string()).as_deref(),
+            Some("2027-03-31")
+        );
+        assert_eq!(
+            m[1].expires.map(|d| d.to_string()).as_deref(),
+            Some("2026-01-31")
+        );
+        assert!(
+            m[1].check
+                .as_ref()
+                .is_some_and(|p| p.matches("iam.root_mfa_disabled"))
+        );
+        assert_eq!(m[2].expires, None);
+        assert_eq!(m[2].tag_key.as_deref(), Some("team"));
     }
 }
 

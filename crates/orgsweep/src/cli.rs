@@ -19,6 +19,8 @@ role into every member account, scans every region under rate limits, runs the c
 Credentials come from the standard AWS chain (environment, profile, SSO, instance role), or \
 from --profile, which wins over the environment. They must belong to the organization's \
 management account or to a delegated administrator account.\n\n\
+Logs go to stderr: ORGSWEEP_LOG sets the filter (e.g. debug), ORGSWEEP_LOG_FORMAT=json makes \
+them one JSON object per line for schedulers; scan --quiet prints only errors.\n\n\
 Exit codes (scan):\n  \
 0  every account in scope was scanned and no finding reached --fail-on\n  \
 1  usage or fatal error (nothing was scanned, or the scan could not finish)\n  \
@@ -56,6 +58,14 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the checks: id, severity, scope and title.
     Checks,
+    /// Print a completion script for a shell, e.g.
+    /// `orgsweep completions bash > /etc/bash_completion.d/orgsweep`.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `orgsweep man > orgsweep.1; man ./orgsweep.1`.
+    Man,
 }
 
 /// How commands that read or write s3:// locations reach AWS.
@@ -234,6 +244,11 @@ pub struct ScanArgs {
     /// all), `any` (any coverage gap, down to one check in one region), `never`.
     #[arg(long, value_name = "WHEN", default_value = "account")]
     pub fail_on_gaps: FailOnGaps,
+
+    /// Print only errors: no progress, no log lines, no summary. For schedulers that mail
+    /// whatever a job prints; the exit code and the report say the rest.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 
     /// Accounts scanned at once (the limits per account, region and service set the pace).
     #[arg(long, value_name = "N", default_value_t = orgsweep_engine::DEFAULT_ACCOUNT_CONCURRENCY as u16,

@@ -112,6 +112,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             say!("{}", checks_table().trim_end());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "orgsweep", &mut script);
+            say!("{}", String::from_utf8_lossy(&script).trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .context("cannot render the manual page")?;
+            say!("{}", String::from_utf8_lossy(&page).trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -190,6 +205,17 @@ fn scan_options(args: &ScanArgs, config: &ConfigFile) -> anyhow::Result<ScanOpti
 
     let mut settings = Settings::default();
     config.apply(&mut settings)?;
+    for mute in settings
+        .mutes
+        .iter()
+        .filter(|m| m.is_expired(OffsetDateTime::now_utc()))
+    {
+        tracing::warn!(
+            reason = %mute.reason,
+            expires = ?mute.expires,
+            "a [[mute]] of the settings file has expired; its findings count again"
+        );
+    }
     if !args.expected_regions.is_empty() {
         settings.expected_regions.clone_from(&args.expected_regions);
     }
@@ -383,6 +409,9 @@ fn locate_region_error(
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    // A quiet run draws no bar and logs errors only, as a non-interactive one would.
+    let interactive = std::io::stderr().is_terminal() && !args.quiet;
+    progress::init_logging(progress::Verbosity::from(interactive, args.quiet))?;
     let config = match &args.config {
         Some(path) => ConfigFile::load(path)?,
         None => ConfigFile::default(),
@@ -407,8 +436,6 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         sse_kms_key: args.sse_kms_key.clone(),
     };
 
-    let interactive = std::io::stderr().is_terminal();
-    progress::init_logging(interactive);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -487,7 +514,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     match result {
         Ok((report, written)) => {
-            print_summary(&report, &written);
+            if !args.quiet {
+                print_summary(&report, &written);
+            }
             Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
         }
         Err((done, total)) => {

@@ -8,22 +8,55 @@ use orgsweep_engine::Progress;
 use tracing::info;
 use tracing_subscriber::EnvFilter;
 
-/// Logs to stderr. On a terminal only warnings (the bar shows progress); otherwise one line
-/// per account. `ORGSWEEP_LOG` overrides the filter (e.g. `ORGSWEEP_LOG=debug`).
-pub fn init_logging(interactive: bool) {
-    let default = if interactive {
-        "warn"
-    } else {
-        "info,aws_config=error,aws_smithy_runtime=warn"
+/// How much goes to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// A person watches: the bar shows progress, logs are warnings and errors.
+    Interactive,
+    /// A file or CI log: one line per account.
+    Plain,
+    /// `--quiet`: errors only.
+    Quiet,
+}
+
+impl Verbosity {
+    pub fn from(interactive: bool, quiet: bool) -> Verbosity {
+        match (quiet, interactive) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Interactive,
+            (false, false) => Verbosity::Plain,
+        }
+    }
+}
+
+/// Logs to stderr. `ORGSWEEP_LOG` overrides the filter (e.g. `ORGSWEEP_LOG=debug`);
+/// `ORGSWEEP_LOG_FORMAT=json` writes one JSON object per line, for schedulers that index
+/// logs (the closing summary stays a plain line).
+pub fn init_logging(verbosity: Verbosity) -> anyhow::Result<()> {
+    let default = match verbosity {
+        Verbosity::Interactive => "warn",
+        Verbosity::Plain => "info,aws_config=error,aws_smithy_runtime=warn",
+        Verbosity::Quiet => "error",
     };
     let filter =
         EnvFilter::try_from_env("ORGSWEEP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let json = match std::env::var("ORGSWEEP_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("" | "text") => false,
+        Ok("json") => true,
+        Ok(other) => anyhow::bail!("ORGSWEEP_LOG_FORMAT: '{other}' is not text or json"),
+    };
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(interactive)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder
+            .with_ansi(verbosity == Verbosity::Interactive)
+            .try_init()
+    };
+    Ok(())
 }
 
 pub struct Reporter {

@@ -27,14 +27,14 @@
 //! | config | awsJson1_1 | DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus |
 //! | account | restJson1 | POST /getAlternateContact, POST /listRegions |
 //! | lambda | restJson1 | ListFunctions (Marker/MaxItems ≤ 50) |
-//! | ecs | awsJson1_1 | ListClusters, ListTasks (running tasks), DescribeTasks |
+//! | ecs | awsJson1_1 | ListClusters, DescribeClusters, ListTasks (running tasks), DescribeTasks |
 //! | eks | restJson1 | ListClusters, DescribeCluster |
 //! | sagemaker | awsJson1_1 | ListNotebookInstances, ListTrainingJobs, DescribeTrainingJob, ListEndpoints, DescribeEndpoint, DescribeEndpointConfig (StatusEquals applied) |
 //! | lightsail | awsJson1_1 | GetInstances |
 //! | rds | awsQuery | DescribeDBInstances, DescribeDBSnapshots (manual only), DescribeDBSnapshotAttributes |
 //! | guardduty | restJson1 | ListDetectors, GetDetector, ListFindings (severity and archived criteria), GetFindings |
 //! | ce | awsJson1_1 | GetCostAndUsage (management account; DAILY/MONTHLY, GroupBy LINKED_ACCOUNT, SERVICE, REGION; pages of 1000 groups) |
-//! | health | rpcv2Cbor | DescribeEventsForOrganization, DescribeAffectedAccountsForOrganization, DescribeEventDetailsForOrganization (management account and delegated administrator) |
+//! | health | rpcv2Cbor | DescribeEventsForOrganization, DescribeAffectedAccountsForOrganization, DescribeEventDetailsForOrganization, DescribeHealthServiceStatusForOrganization (management account and delegated administrator) |
 //! | s3 | restXml | ListBuckets, GetBucketPolicyStatus, GetPublicAccessBlock, GetBucketLocation, GetBucketTagging (virtual-hosted or path-style; another region's bucket is redirected) |
 //! | s3control | restXml | GetPublicAccessBlock (the account's) |
 //!

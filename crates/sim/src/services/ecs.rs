@@ -1,4 +1,5 @@
-//! ECS (awsJson1_1): ListClusters, ListTasks (running tasks of one cluster), DescribeTasks.
+//! ECS (awsJson1_1): ListClusters, DescribeClusters, ListTasks (running tasks of one
+//! cluster), DescribeTasks.
 
 use std::fmt::Write as _;
 
@@ -12,6 +13,7 @@ use crate::wire::{ApiError, jf, js};
 
 pub(crate) fn register(t: &mut Table) {
     t.op("ecs", "ListClusters", list_clusters)
+        .op("ecs", "DescribeClusters", describe_clusters)
         .op("ecs", "ListTasks", list_tasks)
         .op("ecs", "DescribeTasks", describe_tasks);
 }
@@ -53,6 +55,70 @@ fn cluster_index(clusters: &[EcsCluster], param: Option<&str>) -> Result<usize, 
         .iter()
         .position(|c| c.name == name)
         .ok_or_else(|| ApiError::bad("ClusterNotFoundException", "Cluster not found."))
+}
+
+/// Up to 100 clusters by ARN or name (`default` when none); unknown ones are failures
+/// with reason MISSING, as ECS reports them.
+fn describe_clusters(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
+    let data = sim.region_data(call.account, call.region());
+    let clusters: &[EcsCluster] = data.as_deref().map_or(&[], |d| &d.ecs_clusters);
+    let mut wanted: Vec<&str> = call
+        .params
+        .json()
+        .and_then(|v| v.get("clusters"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if wanted.is_empty() {
+        wanted.push("default");
+    }
+    if wanted.len() > 100 {
+        return Err(ApiError::bad(
+            "InvalidParameterException",
+            "Clusters can hold at most 100 entries.",
+        ));
+    }
+    let ctx = Ctx {
+        account: &sim.org.accounts[call.account].id,
+        region: call.region,
+    };
+    let mut found = String::new();
+    let mut failures = String::new();
+    for w in wanted {
+        match cluster_index(clusters, Some(w)) {
+            Ok(c) => {
+                let cluster = &clusters[c];
+                if !found.is_empty() {
+                    found.push(',');
+                }
+                found.push('{');
+                jf(
+                    &mut found,
+                    true,
+                    "clusterArn",
+                    &cluster_arn(&ctx, &cluster.name),
+                );
+                jf(&mut found, false, "clusterName", &cluster.name);
+                jf(&mut found, false, "status", "ACTIVE");
+                jn(&mut found, "runningTasksCount", cluster.tasks.len() as i64);
+                jn(&mut found, "pendingTasksCount", 0);
+                jn(&mut found, "activeServicesCount", 0);
+                found.push_str(",\"tags\":[]}");
+            }
+            Err(_) => {
+                if !failures.is_empty() {
+                    failures.push(',');
+                }
+                failures.push('{');
+                jf(&mut failures, true, "arn", w);
+                jf(&mut failures, false, "reason", "MISSING");
+                failures.push('}');
+            }
+        }
+    }
+    Ok(Bytes::from(format!(
+        "{{\"clusters\":[{found}],\"failures\":[{failures}]}}"
+    )))
 }
 
 fn list_tasks(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {

@@ -25,7 +25,26 @@ pub(crate) fn register(t: &mut Table) {
         "health",
         "DescribeEventDetailsForOrganization",
         describe_event_details_for_organization,
+    )
+    .op(
+        "health",
+        "DescribeHealthServiceStatusForOrganization",
+        describe_health_service_status_for_organization,
     );
+}
+
+/// The simulated organization has Health's organizational view enabled, as a scanner's
+/// target normally would; the collector refuses to read events without it.
+fn describe_health_service_status_for_organization(
+    sim: &Sim,
+    call: &Call<'_>,
+) -> Result<Bytes, ApiError> {
+    require_organization_view(sim, call)?;
+    let mut c = Cbor::new();
+    c.map()
+        .kv("healthServiceAccessStatusForOrganization", "ENABLED")
+        .end();
+    Ok(c.into_bytes())
 }
 
 fn require_organization_view(sim: &Sim, call: &Call<'_>) -> Result<(), ApiError> {
