@@ -400,6 +400,33 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     for remote in ["src=\"http", "href=\"http", "@import", "url("] {
         assert!(!html.contains(remote), "HTML references {remote}");
     }
+    // The rest of the hostile corpus, planted on the same instance: carried exactly in
+    // report.json (escaping must not corrupt the evidence), inert in the HTML.
+    let far_item = report
+        .inventory
+        .iter()
+        .find(|i| &i.resource_id == instance)
+        .expect("the far instance is inventoried");
+    let long = orgsweep_demo::seed::long_hostile_value();
+    for (key, value) in orgsweep_demo::seed::HOSTILE_TAGS
+        .iter()
+        .copied()
+        .chain([("Long", long.as_str())])
+    {
+        assert_eq!(
+            far_item.tags.get(key).map(String::as_str),
+            Some(value),
+            "tag {key} changed on its way into report.json"
+        );
+    }
+    for raw in [
+        "<img src=x",
+        "<svg onload",
+        "href=\"javascript:",
+        "<b>&amp;</b>",
+    ] {
+        assert!(!html.contains(raw), "raw {raw} in the HTML");
+    }
     let gaps_at = html.find("Coverage gaps").expect("gaps section");
     let findings_at = html
         .find(&far.title.replace('\'', "&#39;"))
@@ -455,6 +482,10 @@ fn demo_scan_reports_every_planted_incident_and_the_gap() {
     assert!(std::fs::read_to_string(out.join("plan.md")).is_ok());
     let plan_html = std::fs::read_to_string(out.join("plan.html")).expect("plan.html");
     assert!(!plan_html.contains(&org.planted.xss_payload));
+    for raw in ["<img src=x", "<svg onload", "](javascript:"] {
+        assert!(!plan_html.contains(raw), "raw {raw} in plan.html");
+        assert!(!plan.contains(raw), "raw {raw} in plan.md");
+    }
     let first = &report.findings[0];
     assert!(html.contains(&format!("plan.html#step-{}", first.id)));
     assert!(plan_html.contains(&format!("id=\"step-{}\"", first.id)));
@@ -500,8 +531,23 @@ fn finding_ids_are_stable_and_filters_narrow_the_scan() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    let second = scan(org, &tmp.path().join("2"), &args);
-    assert_eq!(second.status.code(), Some(0));
+    // The second run also exports to Security Hub, quietly. The scanner holds only the
+    // read-only scan policy, so the import is refused: exit 1, one line naming Security Hub
+    // and the refusal, and the report is written all the same.
+    let mut exporting = args.to_vec();
+    exporting.extend(["--security-hub", "us-east-1", "--quiet"]);
+    let second = scan(org, &tmp.path().join("2"), &exporting);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "--quiet prints only the error: {stderr}");
+    assert!(
+        lines[0].starts_with("error: Security Hub us-east-1: ")
+            && lines[0].contains("findings were not imported (the report is written)")
+            && lines[0].contains("securityhub:BatchImportFindings"),
+        "{stderr}"
+    );
+    assert!(second.stdout.is_empty(), "--quiet prints no paths");
     let (a, b) = (
         read_report(&tmp.path().join("1")),
         read_report(&tmp.path().join("2")),

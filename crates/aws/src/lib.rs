@@ -10,6 +10,7 @@ mod counters;
 mod error;
 mod limits;
 mod org;
+mod security_hub;
 mod session;
 mod store;
 
@@ -22,6 +23,7 @@ pub use counters::{Counters, CountersSnapshot};
 pub use error::{AwsError, error_chain};
 pub use limits::{LimitKey, Limits, Service};
 pub use org::{CallerRole, DiscoveryOptions, OrgAccount, Organization, region_in_partition};
+pub use security_hub::{BATCH_LIMIT, HubExport, to_finding};
 pub use session::{
     AccountSession, Caller, DEFAULT_HOME_REGION, DEFAULT_MAX_ATTEMPTS, EventsChoice, EventsSource,
     Session, SessionOptions, https_client,

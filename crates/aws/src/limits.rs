@@ -48,10 +48,12 @@ pub enum Service {
     Rds,
     /// S3 Control (the account-level public access block).
     S3Control,
+    /// Security Hub, for exporting findings (`--security-hub`), from the caller's account.
+    SecurityHub,
 }
 
 impl Service {
-    const ALL: [Service; 19] = [
+    const ALL: [Service; 20] = [
         Service::Account,
         Service::CloudTrail,
         Service::CloudTrailLookup,
@@ -71,6 +73,7 @@ impl Service {
         Service::Lightsail,
         Service::Rds,
         Service::S3Control,
+        Service::SecurityHub,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +97,7 @@ impl Service {
             Service::Lightsail => "lightsail",
             Service::Rds => "rds",
             Service::S3Control => "s3control",
+            Service::SecurityHub => "securityhub",
         }
     }
 
@@ -123,6 +127,8 @@ impl Service {
     /// - RDS: 300 burst and 12 per second sustained for the account-region, all APIs together
     ///   (RDS "Request throttling" page): 8/s with a burst of 20.
     /// - S3 Control: one call per account; S3's own limits are far above it: 5/s.
+    /// - Security Hub: BatchImportFindings allows 10 requests per second with a burst of 30
+    ///   per account-region (Security Hub quotas): 5/s with a burst of 10.
     pub fn default_quota(self) -> (u32, u32) {
         match self {
             Service::Account => (5, 5),
@@ -145,6 +151,7 @@ impl Service {
             Service::Lightsail => (4, 8),
             Service::Rds => (8, 20),
             Service::S3Control => (5, 10),
+            Service::SecurityHub => (5, 10),
         }
     }
 }

@@ -626,6 +626,7 @@ impl AccountSession {
     client!(lightsail, aws_sdk_lightsail, Service::Lightsail);
     client!(rds, aws_sdk_rds, Service::Rds);
     client!(s3control_client, aws_sdk_s3control, Service::S3Control);
+    client!(securityhub, aws_sdk_securityhub, Service::SecurityHub);
 
     /// An Organizations client whose calls of `api` share one bucket: AWS throttles
     /// Organizations per API, so ListAccountsForParent does not wait for ListTagsForResource.

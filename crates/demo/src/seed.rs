@@ -39,6 +39,27 @@ pub const EXTERNAL_ACCOUNT: &str = "999999999999";
 const DENIED_ACTION: &str = "ec2:DescribeInstances";
 /// The attacker-controlled tag value the HTML report must escape.
 pub const XSS_PAYLOAD: &str = "<script>alert('orgsweep-xss')</script>";
+/// More of what an intruder writes into tags, planted on the same instance: attribute and
+/// element breakers, a `javascript:` URL, spreadsheet formulas, a Markdown link, a
+/// right-to-left override and a zero-width space in names, and a value of AWS's maximum
+/// length (256). Every report must carry them exactly (in JSON) and harmlessly (in HTML,
+/// Markdown and CSV).
+pub const HOSTILE_TAGS: [(&str, &str); 7] = [
+    ("Owner", "\"'><img src=x onerror=alert('orgsweep-img')>"),
+    ("Link", "javascript:alert('orgsweep-url')"),
+    (
+        "CostCenter",
+        "=HYPERLINK(\"http://evil.example/\",\"invoice\")",
+    ),
+    ("Note", "[click me](javascript:alert('orgsweep-md'))"),
+    ("Team", "billing\u{202E}gpj.exe"),
+    ("Env", "pro\u{200B}d"),
+    ("Svg", "<svg onload=alert('orgsweep-svg')>"),
+];
+/// A tag value of the maximum length EC2 accepts, made of a payload that repeats.
+pub fn long_hostile_value() -> String {
+    "<b>&amp;</b>\"'".repeat(16)
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScannerCredentials {
@@ -715,12 +736,11 @@ pub async fn seed_demo(endpoint: &str) -> anyhow::Result<DemoOrg> {
     dev.user("bob").await?;
     dev.console_password("bob").await?;
     dev.mfa("bob").await?;
+    let long = long_hostile_value();
+    let mut far_tags = vec![("Name", XSS_PAYLOAD), ("Long", long.as_str())];
+    far_tags.extend(HOSTILE_TAGS);
     let far = dev
-        .instance(
-            "ap-southeast-2",
-            InstanceType::T3Micro,
-            &[("Name", XSS_PAYLOAD)],
-        )
+        .instance("ap-southeast-2", InstanceType::T3Micro, &far_tags)
         .await?;
     // A GPU instance, the kind miners launch, where nobody looks.
     let miner = dev

@@ -245,6 +245,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "WHEN", default_value = "account")]
     pub fail_on_gaps: FailOnGaps,
 
+    /// After writing the report, import its findings into AWS Security Hub in this region
+    /// (the caller's account, as a custom integration; needs securityhub:BatchImportFindings
+    /// there). Muted findings go as SUPPRESSED; with --previous, the findings resolved since
+    /// are archived. A finding that is not imported makes the exit code 1.
+    #[arg(long, value_name = "REGION")]
+    pub security_hub: Option<String>,
+
     /// Print only errors: no progress, no log lines, no summary. For schedulers that mail
     /// whatever a job prints; the exit code and the report say the rest.
     #[arg(long, short = 'q')]

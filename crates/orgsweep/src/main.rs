@@ -417,6 +417,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => ConfigFile::default(),
     };
     let options = scan_options(&args, &config)?;
+    if let Some(region) = &args.security_hub {
+        region_list("--security-hub", vec![region.clone()])?;
+    }
     let now = OffsetDateTime::now_utc();
     let out = args
         .out
@@ -509,13 +512,20 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         if let Err(err) = spool.remove().await {
             eprintln!("warning: {err}");
         }
-        anyhow::Ok(Ok((report, written)))
+        let hub = match &args.security_hub {
+            Some(region) => Some(export_to_security_hub(&session, region, &report).await),
+            None => None,
+        };
+        anyhow::Ok(Ok((report, written, hub)))
     })?;
     runtime.shutdown_timeout(Duration::from_secs(1));
     match result {
-        Ok((report, written)) => {
+        Ok((report, written, hub)) => {
             if !args.quiet {
                 print_summary(&report, &written);
+            }
+            if let Some(hub) = hub {
+                hub_outcome(&hub, args.quiet)?;
             }
             Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
         }
@@ -526,6 +536,43 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_INTERRUPTED))
         }
     }
+}
+
+/// The report's findings (and, with --previous, the ones resolved since) to Security Hub.
+async fn export_to_security_hub(
+    session: &Session,
+    region: &str,
+    report: &Report,
+) -> orgsweep_aws::HubExport {
+    let active = orgsweep_report::asff_findings(report);
+    let archived: Vec<serde_json::Value> = report
+        .previous
+        .iter()
+        .flat_map(|p| &p.resolved_findings)
+        .map(|f| orgsweep_report::asff_archived(report, f))
+        .collect();
+    session
+        .export_to_security_hub(region, &active, &archived)
+        .await
+}
+
+/// Says what the export did; a finding that did not arrive is an error (exit 1), after the
+/// report was written: a pipeline that feeds Security Hub must notice.
+fn hub_outcome(hub: &orgsweep_aws::HubExport, quiet: bool) -> anyhow::Result<()> {
+    if !quiet {
+        eprintln!(
+            "Security Hub {}: {} findings imported, {} archived, in {} batches",
+            hub.region, hub.imported, hub.archived, hub.batches
+        );
+    }
+    if let Some((id, why)) = hub.failed.first() {
+        bail!(
+            "Security Hub {}: {} findings were not imported (the report is written); first: {id}: {why}",
+            hub.region,
+            hub.failed.len()
+        );
+    }
+    Ok(())
 }
 
 /// First SIGINT/SIGTERM: stop starting accounts, finish and journal the ones in flight, and

@@ -48,15 +48,19 @@ fn time_error(at: OffsetDateTime) -> RenderError {
     RenderError::Time(at.to_string())
 }
 
-/// One active (`RecordState` ACTIVE, `Workflow.Status` NEW) ASFF finding per report
-/// finding, in the report's order.
+/// One active (`RecordState` ACTIVE) ASFF finding per report finding, in the report's
+/// order: `Workflow.Status` NEW, or SUPPRESSED for a muted finding (accepted risk, which is
+/// what Security Hub's suppression means).
 pub fn asff_findings(report: &Report) -> Vec<Value> {
     let names = account_names(report);
     let now = timestamp(report.run.finished_at);
     report
         .findings
         .iter()
-        .map(|finding| asff_finding(report, &names, finding, &now, &now, "NEW", "ACTIVE"))
+        .map(|finding| {
+            let workflow = if finding.muted { "SUPPRESSED" } else { "NEW" };
+            asff_finding(report, &names, finding, &now, &now, workflow, "ACTIVE")
+        })
         .collect()
 }
 

@@ -270,7 +270,8 @@ async fn every_planted_incident_is_where_orgsweep_looks() {
     // About one of each kind per hundred accounts in a larger organization.
     let big = orgsweep_sim::SimulatedAws::new(orgsweep_sim::OrgSpec::new(2000, 9));
     let planted = big.planted();
-    assert_eq!(planted.len(), 12 * 20);
+    // Fourteen kinds (orgsweep-sim's `Kind`), twenty of each in 2,000 accounts.
+    assert_eq!(planted.len(), 14 * 20);
     for p in planted
         .iter()
         .filter(|p| p.check_id == "resources.mining_class_instance")
