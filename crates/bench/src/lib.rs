@@ -93,6 +93,9 @@ pub struct Outcome {
     /// Organizations calls and its seconds.
     pub discovery_calls: u64,
     pub discovery_s: f64,
+    /// The simulator's cache of rendered answers at the end, in MB: it lives in the same
+    /// process, so it is part of `peak_rss_mb` without being orgsweep's.
+    pub sim_cache_mb: f64,
 }
 
 /// Notes when discovery ended: the engine reports the selected accounts right after it.
@@ -306,6 +309,7 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
         gaps,
         busiest,
         discovery_calls,
+        sim_cache_mb: sim.cached_bytes() as f64 / 1_048_576.0,
         discovery_s: clock
             .ended
             .get()

@@ -100,6 +100,10 @@ fn main() -> ExitCode {
         "discovery: {} Organizations calls in {:.1} s",
         outcome.discovery_calls, outcome.discovery_s
     );
+    eprintln!(
+        "of the peak RSS, the in-process simulator's answer cache holds {:.0} MB",
+        outcome.sim_cache_mb
+    );
     for (key, seconds) in &outcome.busiest {
         eprintln!("  busiest key: {key}: at least {seconds:.1} s");
     }
