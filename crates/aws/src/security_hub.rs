@@ -60,33 +60,25 @@ impl Session {
             region: region.to_owned(),
             ..HubExport::default()
         };
-        let tagged = active
+        // Each finding with whether it is an archiving update.
+        let findings: Vec<(AwsSecurityFinding, bool)> = active
             .iter()
             .map(|v| (v, false))
-            .chain(archived.iter().map(|v| (v, true)));
-        let mut batch: Vec<(AwsSecurityFinding, bool)> = Vec::new();
-        let mut pending = Vec::new();
-        for (value, is_archived) in tagged {
-            batch.push((
-                to_finding(value, &product_arn, &caller.account_id, &caller.partition),
-                is_archived,
-            ));
-            if batch.len() == BATCH_LIMIT {
-                pending.push(std::mem::take(&mut batch));
-            }
-        }
-        if !batch.is_empty() {
-            pending.push(batch);
-        }
-        for batch in pending {
+            .chain(archived.iter().map(|v| (v, true)))
+            .map(|(v, archiving)| {
+                let finding = to_finding(v, &product_arn, &caller.account_id, &caller.partition);
+                (finding, archiving)
+            })
+            .collect();
+        for batch in findings.chunks(BATCH_LIMIT) {
             export.batches += 1;
-            let archived_ids: HashMap<String, bool> = batch
+            let in_batch: HashMap<String, bool> = batch
                 .iter()
-                .map(|(f, a)| (f.id().unwrap_or_default().to_owned(), *a))
+                .map(|(f, archiving)| (f.id().unwrap_or_default().to_owned(), *archiving))
                 .collect();
             let result = client
                 .batch_import_findings()
-                .set_findings(Some(batch.into_iter().map(|(f, _)| f).collect()))
+                .set_findings(Some(batch.iter().map(|(f, _)| f.clone()).collect()))
                 .send()
                 .await;
             match result {
@@ -103,10 +95,10 @@ impl Session {
                             (f.id().unwrap_or_default(), why)
                         })
                         .collect();
-                    for (id, is_archived) in &archived_ids {
+                    for (id, archiving) in &in_batch {
                         if let Some(why) = failed.get(id.as_str()) {
                             export.failed.push((id.clone(), why.clone()));
-                        } else if *is_archived {
+                        } else if *archiving {
                             export.archived += 1;
                         } else {
                             export.imported += 1;
@@ -117,7 +109,7 @@ impl Session {
                     let why = own
                         .error("securityhub:BatchImportFindings", err)
                         .to_string();
-                    for id in archived_ids.into_keys() {
+                    for id in in_batch.into_keys() {
                         export.failed.push((id, why.clone()));
                     }
                 }

@@ -2,7 +2,7 @@
 //! it must be what today's orgsweep writes: its report.json parses at the current schema
 //! version and validates against `report.schema.json`, and its HTML and plans are exactly a
 //! fresh rendering of that JSON. After a template change, re-render it:
-//! `orgsweep report reports/example/report.json --format html`
+//! `orgsweep report reports/example/report.json --format html,csv,ocsf,asff`
 //! (a scan of the demo organization with `--out reports/example --force` regenerates all).
 
 use std::path::{Path, PathBuf};
@@ -52,4 +52,12 @@ fn the_example_report_is_current_valid_and_freshly_rendered() {
         "plan.html {stale}"
     );
     assert!(plan_markdown(&report) == read("plan.md"), "plan.md {stale}");
+    // The machine formats a pipeline ingests, so a reader can see each one.
+    for (name, fresh) in [
+        ("findings.csv", orgsweep_report::to_csv(&report)),
+        ("findings.ocsf.json", orgsweep_report::to_ocsf(&report)),
+        ("findings.asff.json", orgsweep_report::to_asff(&report)),
+    ] {
+        assert!(fresh.expect("renders") == read(name), "{name} {stale}");
+    }
 }

@@ -57,6 +57,17 @@ fn cluster_index(clusters: &[EcsCluster], param: Option<&str>) -> Result<usize, 
         .ok_or_else(|| ApiError::bad("ClusterNotFoundException", "Cluster not found."))
 }
 
+/// One `failures` entry of a Describe call: what was asked for does not exist.
+fn missing(failures: &mut String, arn: &str) {
+    if !failures.is_empty() {
+        failures.push(',');
+    }
+    failures.push('{');
+    jf(failures, true, "arn", arn);
+    jf(failures, false, "reason", "MISSING");
+    failures.push('}');
+}
+
 /// Up to 100 clusters by ARN or name (`default` when none); unknown ones are failures
 /// with reason MISSING, as ECS reports them.
 fn describe_clusters(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
@@ -106,13 +117,7 @@ fn describe_clusters(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
                 found.push_str(",\"tags\":[]}");
             }
             Err(_) => {
-                if !failures.is_empty() {
-                    failures.push(',');
-                }
-                failures.push('{');
-                jf(&mut failures, true, "arn", w);
-                jf(&mut failures, false, "reason", "MISSING");
-                failures.push('}');
+                missing(&mut failures, w);
             }
         }
     }
@@ -269,13 +274,7 @@ fn render_tasks(sim: &Sim, call: &Call<'_>, cluster: &EcsCluster, wanted: &[&str
                 task_json(&mut tasks, &ctx, &cluster.name, t);
             }
             None => {
-                if !failures.is_empty() {
-                    failures.push(',');
-                }
-                failures.push('{');
-                jf(&mut failures, true, "arn", w);
-                jf(&mut failures, false, "reason", "MISSING");
-                failures.push('}');
+                missing(&mut failures, w);
             }
         }
     }
