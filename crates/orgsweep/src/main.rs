@@ -509,7 +509,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         let written = storage::write_report(&store, &report, &args.format).await?;
         // The report is written: the journal has served its purpose.
-        if let Err(err) = spool.remove().await {
+        if let Err(err) = spool.remove().await
+            && !args.quiet
+        {
             eprintln!("warning: {err}");
         }
         let hub = match &args.security_hub {
