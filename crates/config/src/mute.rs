@@ -26,13 +26,8 @@ impl MuteSpec {
     /// the span to blame when the problem is something missing.
     pub(crate) fn to_rule(&self, at: std::ops::Range<usize>) -> Result<MuteRule, SpecError> {
         let glob = |field: &Option<Spanned<String>>, name: &str| {
-            field
-                .as_ref()
-                .map(|v| {
-                    glob::Pattern::new(v.get_ref())
-                        .map_err(|e| (v.span(), format!("mute: {name} '{}': {e}", v.get_ref())))
-                })
-                .transpose()
+            crate::rules::pattern(field, name)
+                .map_err(|(span, message)| (span, format!("mute: {message}")))
         };
         let reason = match &self.reason {
             Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_owned(),

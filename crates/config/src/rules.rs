@@ -23,22 +23,27 @@ pub(crate) struct RuleSpec {
 impl RuleSpec {
     /// The rule, or the span and message of a malformed glob.
     pub(crate) fn to_rule(&self) -> Result<AllowRule, (std::ops::Range<usize>, String)> {
-        let glob = |field: &Option<Spanned<String>>, name: &str| {
-            field
-                .as_ref()
-                .map(|v| {
-                    glob::Pattern::new(v.get_ref())
-                        .map_err(|e| (v.span(), format!("{name} '{}': {e}", v.get_ref())))
-                })
-                .transpose()
-        };
         Ok(AllowRule {
             account: self.account.clone(),
             region: self.region.clone(),
             resource_type: self.resource_type.clone(),
-            id: glob(&self.id, "id")?,
+            id: pattern(&self.id, "id")?,
             tag_key: self.tag_key.clone(),
-            tag_value: glob(&self.tag_value, "tag_value")?,
+            tag_value: pattern(&self.tag_value, "tag_value")?,
         })
     }
+}
+
+/// A glob field of a rule, or the span and message (`name 'value': why`) of a bad one.
+pub(crate) fn pattern(
+    field: &Option<Spanned<String>>,
+    name: &str,
+) -> Result<Option<glob::Pattern>, (std::ops::Range<usize>, String)> {
+    field
+        .as_ref()
+        .map(|v| {
+            glob::Pattern::new(v.get_ref())
+                .map_err(|e| (v.span(), format!("{name} '{}': {e}", v.get_ref())))
+        })
+        .transpose()
 }

@@ -384,6 +384,15 @@ impl Params {
         }
     }
 
+    /// The strings of a JSON request's array `key` (ids, ARNs, names); empty when absent.
+    pub(crate) fn strings(&self, key: &str) -> Vec<&str> {
+        self.json()
+            .and_then(|v| v.get(key))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn json(&self) -> Option<&Value> {
         match self {
             Params::Json(v) => Some(v),

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use serde_json::Value;
 
 use crate::region_model::{EcsCluster, EcsTask};
 use crate::services::{Ctx, JsonList, jn, json_list, page, token};
@@ -73,13 +72,7 @@ fn missing(failures: &mut String, arn: &str) {
 fn describe_clusters(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
     let data = sim.region_data(call.account, call.region());
     let clusters: &[EcsCluster] = data.as_deref().map_or(&[], |d| &d.ecs_clusters);
-    let mut wanted: Vec<&str> = call
-        .params
-        .json()
-        .and_then(|v| v.get("clusters"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let mut wanted: Vec<&str> = call.params.strings("clusters");
     if wanted.is_empty() {
         wanted.push("default");
     }
@@ -233,13 +226,7 @@ fn describe_tasks(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
     let data = sim.region_data(call.account, call.region());
     let clusters: &[EcsCluster] = data.as_deref().map_or(&[], |d| &d.ecs_clusters);
     let c = cluster_index(clusters, call.params.str("cluster"))?;
-    let wanted: Vec<&str> = call
-        .params
-        .json()
-        .and_then(|v| v.get("tasks"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let wanted: Vec<&str> = call.params.strings("tasks");
     if wanted.is_empty() || wanted.len() > 100 {
         return Err(ApiError::bad(
             "InvalidParameterException",

@@ -271,13 +271,7 @@ fn finding_json(o: &mut String, f: &Finding, acct: &str, region: &str, detector:
 /// Up to 50 findings by id; unknown ids are left out, as GuardDuty does.
 fn get_findings(sim: &Sim, call: &Call<'_>) -> Result<Bytes, ApiError> {
     let (detector, _) = own_detector(sim, call)?;
-    let ids: Vec<&str> = call
-        .params
-        .json()
-        .and_then(|v| v.get("findingIds"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let ids: Vec<&str> = call.params.strings("findingIds");
     if ids.len() > 50 {
         return Err(ApiError::bad(
             "BadRequestException",
