@@ -19,7 +19,8 @@ tasks:
   emulator [--seed] start moto on a free loopback port and print its endpoint; with --seed,
                     also seed the demo organization and print the scanner's credentials
   bench [ARGS]      the scale benchmark, built in release mode: a whole scan of a simulated
-                    organization (--accounts 100|1000|10000, --latency-ms 40, --json, …;
+                    organization (--accounts 100|1000|10000, --latency-ms 40, --json,
+                    --browser for Chromium's load time of the report, …;
                     see `cargo xtask bench --help`)
   schema            regenerate report.schema.json from the model types
   sync-policies     copy crates/aws/iam/*.json into the CloudFormation role templates";

@@ -48,6 +48,11 @@ impl Counters {
         }
     }
 
+    /// Throttling responses so far (cheap: no copy of the per-operation counts).
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
     pub fn snapshot(&self) -> CountersSnapshot {
         CountersSnapshot {
             api_calls: self.calls.lock().map(|c| c.clone()).unwrap_or_default(),

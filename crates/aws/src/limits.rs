@@ -5,6 +5,10 @@
 //! talks to and waits on that key's `governor` token bucket before each attempt, retries
 //! included. Limits sit below AWS's published ones, so a large organization is slowed down
 //! here instead of being throttled there.
+//!
+//! The wrapper also times each attempt, from the moment it has its token: the SDK's own
+//! attempt timeout would start before the wait, and calls queued behind a slow limit (many
+//! discovery calls at Organizations' 5 per second) would time out before AWS ever saw them.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -15,8 +19,11 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -243,13 +250,15 @@ impl Limits {
 }
 
 /// An [`HttpClient`] that passes every request of one SDK client through the limiter of its
-/// key, then on to the shared client.
+/// key, then on to the shared client, and gives each attempt `attempt_timeout` from the
+/// moment it has its token.
 #[derive(Clone)]
 pub(crate) struct RateLimitedClient {
     inner: SharedHttpClient,
     limits: Arc<Limits>,
     service: Service,
     key: Arc<LimitKey>,
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for RateLimitedClient {
@@ -270,12 +279,14 @@ impl RateLimitedClient {
         service: Service,
         account: &str,
         region: &str,
+        attempt_timeout: Duration,
     ) -> SharedHttpClient {
         SharedHttpClient::new(RateLimitedClient {
             inner,
             limits,
             service,
             key: Arc::new((account.to_owned(), region.to_owned())),
+            attempt_timeout,
         })
     }
 }
@@ -305,9 +316,45 @@ impl HttpConnector for RateLimitedConnector {
         let client = self.client.clone();
         HttpConnectorFuture::new(async move {
             client.limits.acquire(client.service, &client.key).await;
-            inner.call(request).await
+            let timeout = client.attempt_timeout;
+            let attempt = async move {
+                let mut response = inner.call(request).await?;
+                buffer_body(&mut response).await?;
+                Ok(response)
+            };
+            tokio::time::timeout_at(tokio::time::Instant::now() + timeout, attempt)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ConnectorError::timeout(
+                        format!("attempt timed out after {}", seconds(timeout)).into(),
+                    ))
+                })
         })
     }
+}
+
+/// Reads a streamed body to its end, so the attempt's deadline covers the body too: headers in
+/// time must not let a trickling body run on. Read here, a body that is too slow fails as a
+/// connector timeout, which the SDK retries and reports as a timeout; failing while the SDK
+/// reads it, it would be a response error that reads as an unparsable answer. The bytes are
+/// read once either way (orgsweep collects even S3 objects at once), and in memory the body
+/// can be replayed.
+async fn buffer_body(response: &mut HttpResponse) -> Result<(), ConnectorError> {
+    if response.body().bytes().is_some() {
+        return Ok(());
+    }
+    let body = ByteStream::new(response.take_body())
+        .collect()
+        .await
+        // The answer broke off: transient, like a reset before it.
+        .map_err(|e| ConnectorError::io(e.into()))?;
+    *response.body_mut() = SdkBody::from(body.into_bytes());
+    Ok(())
+}
+
+/// `30 s`, `1.5 s`.
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! its own identity cache: the SDK's shared cache holds 64 partitions and would otherwise
 //! re-assume roles again and again in a large organization.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
-use aws_sdk_iam::config::retry::RetryPartition;
+use aws_sdk_iam::config::retry::{ClientRateLimiter, RetryPartition};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_async::time::SharedTimeSource;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -54,7 +55,11 @@ pub struct SessionOptions {
     pub max_attempts: u32,
     /// How far back management events are read.
     pub window_days: u32,
+    /// How long a call may take, attempts, backoff and waits for rate-limit tokens included.
     pub operation_timeout: Duration,
+    /// How long one attempt may take, body included, counted from when it has its
+    /// rate-limit token: time queued behind a slow limit is the scan's pace, not a sign of a
+    /// stalled server. Also the longest pause between two reads of an answer.
     pub attempt_timeout: Duration,
     /// Replaces the standard credential chain (tests and embedding; the binary uses the chain).
     pub credentials: Option<Credentials>,
@@ -173,6 +178,8 @@ pub(crate) struct Shared {
     /// The endpoint calls go to, for error messages.
     pub(crate) endpoint: String,
     pub(crate) caller: Caller,
+    /// The retry partitions of the caller's own account, shared by every session of it.
+    pub(crate) own_partitions: Partitions,
     /// The events source once settled (see [`Session::settle_events_source`]).
     pub(crate) events: std::sync::OnceLock<Option<crate::TrailLogLocation>>,
     /// The organization's charges per account, read once per scan from the caller's
@@ -233,18 +240,20 @@ impl Session {
                 Service::Sts,
                 "caller",
                 GLOBAL,
+                options.attempt_timeout,
             ))
             .retry_config(
                 RetryConfig::adaptive()
                     .with_max_attempts(options.max_attempts)
                     .with_max_backoff(Duration::from_secs(20)),
             )
+            // No SDK attempt timeout: its clock would start before the wait for a rate-limit
+            // token, so `RateLimitedClient` times attempts from the token instead.
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
                     .read_timeout(options.attempt_timeout)
                     .operation_timeout(options.operation_timeout)
-                    .operation_attempt_timeout(options.attempt_timeout)
                     .build(),
             );
         if let Some(time_source) = &options.time_source {
@@ -296,6 +305,7 @@ impl Session {
                     account_id: String::new(),
                     partition: "aws".to_owned(),
                 },
+                own_partitions: Partitions::default(),
                 events: std::sync::OnceLock::new(),
                 spend: tokio::sync::OnceCell::new(),
                 health: tokio::sync::OnceCell::new(),
@@ -414,6 +424,13 @@ impl Session {
         &self.shared.counters
     }
 
+    /// Drops the rate-limit state of keys no call has used lately (see
+    /// [`Limits::forget_idle`]); the engine calls it as accounts finish, so the limiters hold
+    /// the accounts in flight, not every account scanned so far.
+    pub fn forget_idle_limits(&self) {
+        self.shared.limits.forget_idle();
+    }
+
     /// Who is acting, for the remediation audit log.
     pub fn caller_arn(&self) -> &str {
         &self.shared.caller.arn
@@ -427,6 +444,7 @@ impl Session {
             config: self.shared.base.clone(),
             shared: self.shared.clone(),
             role_arn: None,
+            partitions: self.shared.own_partitions.clone(),
         }
     }
 
@@ -495,6 +513,7 @@ impl Session {
             config,
             shared: self.shared.clone(),
             role_arn: Some(role_arn),
+            partitions: Partitions::default(),
         })
     }
 }
@@ -570,6 +589,40 @@ pub struct AccountSession {
     pub(crate) shared: Arc<Shared>,
     /// The assumed role, `None` for the management account (the caller's credentials).
     pub role_arn: Option<String>,
+    partitions: Partitions,
+}
+
+/// The retry partitions (retry token bucket and adaptive client rate) of one account, one
+/// per service and region (or Organizations API), made on first use and dropped with the
+/// account. A named `RetryPartition::new` would put them in the SDK's process-wide maps,
+/// which never shrink: at 10,000 accounts × 17 regions × a dozen services that is millions
+/// of entries held to the end of the scan. A custom partition owns its state instead; it is
+/// shared only through clones, hence this map.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Partitions(Arc<std::sync::Mutex<HashMap<String, RetryPartition>>>);
+
+impl Partitions {
+    fn get(&self, name: String, time: Option<SharedTimeSource>) -> RetryPartition {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(name)
+            .or_insert_with_key(|name| {
+                // Started at the present, as the SDK starts its own: a limiter whose last
+                // throttle and time bucket lie at the epoch measures a rate of nearly zero
+                // at the first throttling and crawls at the minimum rate from then on.
+                let now = time
+                    .unwrap_or_default()
+                    .now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                RetryPartition::custom(name.clone())
+                    .client_rate_limiter(ClientRateLimiter::new(now))
+                    .build()
+            })
+            .clone()
+    }
 }
 
 macro_rules! client {
@@ -585,12 +638,12 @@ macro_rules! client {
                     $service,
                     &self.account_id,
                     label,
+                    self.shared.options.attempt_timeout,
                 ))
-                .retry_partition(RetryPartition::new(format!(
-                    "{}-{}-{label}",
-                    $service.as_str(),
-                    self.account_id
-                )))
+                .retry_partition(self.partitions.get(
+                    format!("{}-{}-{label}", $service.as_str(), self.account_id),
+                    self.config.time_source(),
+                ))
                 .interceptor(CountingInterceptor(self.shared.counters.clone()));
             for interceptor in &self.shared.options.interceptors {
                 builder.push_interceptor(interceptor.clone());
@@ -638,11 +691,12 @@ impl AccountSession {
                 Service::Organizations,
                 &self.account_id,
                 api,
+                self.shared.options.attempt_timeout,
             ))
-            .retry_partition(RetryPartition::new(format!(
-                "organizations-{}-{api}",
-                self.account_id
-            )))
+            .retry_partition(self.partitions.get(
+                format!("organizations-{}-{api}", self.account_id),
+                self.config.time_source(),
+            ))
             .interceptor(CountingInterceptor(self.shared.counters.clone()));
         for interceptor in &self.shared.options.interceptors {
             builder.push_interceptor(interceptor.clone());
@@ -658,6 +712,7 @@ impl AccountSession {
             config: self.shared.base.clone(),
             shared: self.shared.clone(),
             role_arn: None,
+            partitions: self.shared.own_partitions.clone(),
         }
     }
 

@@ -1,8 +1,10 @@
 //! The demo organization and its emulator, shared by `cargo xtask demo` and the end-to-end
 //! tests: [`emulator`] installs moto into a project-local virtualenv and runs it on a free
 //! loopback port; [`seed`] builds an organization in it with planted incidents through the
-//! real AWS SDK for Rust.
+//! real AWS SDK for Rust; [`browser`] drives Chromium for the report's browser tests and the
+//! scale benchmark.
 
+pub mod browser;
 pub mod buckets;
 pub mod emulator;
 pub mod seed;

@@ -7,6 +7,7 @@
 //! an account whose role cannot be assumed is one coverage entry. Only what makes the whole
 //! scan meaningless (no organization, a bad filter) is an [`EngineError`].
 
+pub mod admission;
 mod remediate;
 mod scan;
 mod select;

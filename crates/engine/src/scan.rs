@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures::StreamExt;
 use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session, Store};
@@ -14,8 +15,9 @@ use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use crate::EngineError;
+use crate::admission::Admission;
 use crate::select::{AccountFilter, RegionSelection, validate_regions};
-use crate::spool::{AccountRecord, Spool};
+use crate::spool::{AccountRecord, Spool, SpoolError};
 
 /// What to scan and how hard.
 #[derive(Debug, Clone)]
@@ -51,10 +53,15 @@ impl Default for ScanOptions {
     }
 }
 
-/// Accounts in flight by default. Each account's calls pass its own limiter buckets, so
+/// The most accounts in flight by default; the number actually in flight adapts below it
+/// (see [`crate::admission`]). Each account's calls pass its own limiter buckets, so
 /// throughput grows with the accounts in flight until the CPU or the shared limits
-/// (Organizations, STS) saturate; memory grows with them only by their facts in flight.
-pub const DEFAULT_ACCOUNT_CONCURRENCY: usize = 64;
+/// (Organizations, STS) saturate; memory grows with them by their facts in flight.
+pub const DEFAULT_ACCOUNT_CONCURRENCY: usize = 512;
+
+/// Every this many finished accounts the rate limiters forget the keys of accounts no
+/// longer scanned (a pass over the keys in use: cheap at this interval).
+const FORGET_LIMITS_EVERY: usize = 64;
 
 /// Progress callbacks, so the binary can draw a bar or log lines.
 pub trait Progress: Send + Sync {
@@ -216,39 +223,61 @@ pub async fn scan(
         selected.iter().partition(|a| done.contains(&a.id));
     progress.accounts_selected(selected.len(), resumed.len());
 
-    let identity = Identity {
-        caller: session.caller().clone(),
-        scan_role: settings.scan_role_name.clone(),
-    };
-    let failures: Vec<EngineError> = futures::stream::iter(todo)
+    // Each account is its own task, so the runtime spreads accounts over every core; polled
+    // inside this one future they would all share a single thread.
+    let job = Arc::new(AccountJob {
+        session: session.clone(),
+        options: options.clone(),
+        settings: settings.clone(),
+        identity: Identity {
+            caller: session.caller().clone(),
+            scan_role: settings.scan_role_name.clone(),
+        },
+        spool: spool.clone(),
+    });
+    let accounts_done = AtomicUsize::new(1);
+    let admission = Admission::new(options.account_concurrency);
+    let accounts = futures::stream::iter(todo)
         .map(|account| {
-            let identity = &identity;
-            let spool = &spool;
+            let job = job.clone();
+            let accounts_done = &accounts_done;
+            let admission = &admission;
             async move {
+                let _ticket = admission.enter().await;
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let outcome = scan_account(session, options, settings, account, identity).await;
-                let gaps = outcome.gaps();
-                let findings = outcome.findings.len();
-                let record = AccountRecord {
-                    account: Some(report_account(account, &outcome)),
-                    coverage: outcome.coverage,
-                    findings: outcome.findings,
-                    inventory: outcome.inventory,
+                let id = account.id.clone();
+                let task = tokio::spawn(job.run(account.clone()));
+                let (findings, gaps) = match task.await {
+                    Ok(Ok(done)) => done,
+                    Ok(Err(err)) => return Some(EngineError::Spool(err)),
+                    Err(err) => std::panic::resume_unwind(err.into_panic()),
                 };
-                if let Err(err) = spool.write(&account.id, &record).await {
-                    return Some(EngineError::Spool(err));
+                if accounts_done
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(FORGET_LIMITS_EVERY)
+                {
+                    session.forget_idle_limits();
                 }
-                progress.account_done(&account.id, gaps);
-                info!(account = %account.id, findings, gaps, "account done");
+                progress.account_done(&id, gaps);
+                info!(account = %id, findings, gaps, "account done");
                 None
             }
         })
         .buffer_unordered(options.account_concurrency.max(1))
         .filter_map(|failure| async move { failure })
-        .collect()
-        .await;
+        .collect::<Vec<EngineError>>();
+    let control = admission.control(|| session.counters().throttled());
+    let failures = tokio::select! {
+        failures = accounts => failures,
+        () = control => Vec::new(),
+    };
+    info!(
+        at_most = admission.peak(),
+        cap = options.account_concurrency,
+        "accounts in flight"
+    );
     if let Some(failure) = failures.into_iter().next() {
         return Err(failure);
     }
@@ -321,6 +350,38 @@ pub async fn scan(
         report: Box::new(report),
         spool,
     })
+}
+
+/// What every account's task needs, shared.
+struct AccountJob {
+    session: Session,
+    options: ScanOptions,
+    settings: Settings,
+    identity: Identity,
+    spool: Spool,
+}
+
+impl AccountJob {
+    /// Scans one account and spools its results; returns its (findings, gaps).
+    async fn run(self: Arc<Self>, account: OrgAccount) -> Result<(usize, usize), SpoolError> {
+        let outcome = scan_account(
+            &self.session,
+            &self.options,
+            &self.settings,
+            &account,
+            &self.identity,
+        )
+        .await;
+        let done = (outcome.findings.len(), outcome.gaps());
+        let record = AccountRecord {
+            account: Some(report_account(&account, &outcome)),
+            coverage: outcome.coverage,
+            findings: outcome.findings,
+            inventory: outcome.inventory,
+        };
+        self.spool.write(&account.id, &record).await?;
+        Ok(done)
+    }
 }
 
 /// The identity orgsweep runs as, so its own findings are marked and never contained.

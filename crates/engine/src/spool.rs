@@ -61,7 +61,7 @@ pub struct AccountRecord {
     pub inventory: Vec<InventoryItem>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Spool {
     dir: Store,
     accounts: Store,

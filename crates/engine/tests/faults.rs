@@ -107,6 +107,10 @@ fn throttling_errors_and_resets_change_nothing_but_the_time() {
     );
     let stats = transport.stats();
     let hostile = runtime.block_on(scan(&org, Some(transport)));
+    eprintln!(
+        "clean scan {} ms, under faults {} ms",
+        clean.stats.duration_ms, hostile.stats.duration_ms
+    );
 
     assert_eq!(
         coverage(&hostile),

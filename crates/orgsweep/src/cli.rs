@@ -257,7 +257,9 @@ pub struct ScanArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
-    /// Accounts scanned at once (the limits per account, region and service set the pace).
+    /// The most accounts scanned at once. Below it the number adapts while the scan runs:
+    /// it grows while the machine keeps up and AWS does not throttle, and shrinks when
+    /// either is saturated (the limits per account, region and service set the pace).
     #[arg(long, value_name = "N", default_value_t = orgsweep_engine::DEFAULT_ACCOUNT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,

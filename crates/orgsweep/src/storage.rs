@@ -89,14 +89,20 @@ pub fn report_dir(location: &str) -> String {
 }
 
 /// Renders `formats` and puts every file into `store`, each whole; returns where they went.
+/// A directory gets them through [`orgsweep_report::write`] (all rendered before any is
+/// renamed into place); an S3 prefix one object at a time, as each is rendered.
 pub async fn write_report(
     store: &Store,
     report: &Report,
     formats: &[Format],
 ) -> anyhow::Result<Vec<String>> {
-    let rendered = orgsweep_report::render(report, formats)?;
+    if let Location::Local(dir) = store.location() {
+        let paths = orgsweep_report::write(report, dir, formats)?;
+        return Ok(paths.iter().map(|p| p.display().to_string()).collect());
+    }
     let mut written = Vec::new();
-    for (name, text) in rendered {
+    for rendered in orgsweep_report::render(report, formats) {
+        let (name, text) = rendered?;
         written.push(
             store
                 .put(name, text.into_bytes())

@@ -144,45 +144,120 @@ pub fn to_json(report: &Report) -> Result<String, RenderError> {
 /// the order asked for. The HTML report links each finding to its step in the remediation
 /// plan, so `html` also writes `plan.html` and `plan.md` next to it.
 ///
-/// Every format is rendered before any file is touched, so a rendering error leaves the
-/// previous reports in place. Each file is written to a temporary file in the same directory
-/// and renamed over the target, so readers see either the old or the new report, never a
-/// partial one. The files keep the temporary file's owner-only permissions on purpose: a
-/// report maps the organization's weaknesses.
+/// Every format is rendered before any file is renamed into place, so a rendering error
+/// leaves the previous reports in place; each goes to its own temporary file in `dir` as
+/// soon as it is rendered (the JSON streams straight into it), so memory holds one rendered
+/// format at a time — at 10,000 accounts the formats together are over a gigabyte. Readers
+/// see either the old or the new file, never a partial one. The files keep the temporary
+/// file's owner-only permissions on purpose: a report maps the organization's weaknesses.
 pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, RenderError> {
-    let rendered = render(report, formats)?;
     create_dir(dir)?;
-    rendered
+    let mut staged = Vec::new();
+    for file in files(formats) {
+        let path = dir.join(file.name());
+        let fail = |e: io::Error| RenderError::io("write", &path, e);
+        let temp = temp_file_in(dir).map_err(fail)?;
+        let mut out = io::BufWriter::new(temp);
+        file.render_into(report, &mut out).map_err(|e| match e {
+            RenderFileError::Render(e) => e,
+            RenderFileError::Io(e) => fail(e),
+        })?;
+        let temp = out.into_inner().map_err(|e| fail(e.into_error()))?;
+        // Flush to disk before the rename, or a crash could leave a renamed but empty report.
+        temp.as_file().sync_all().map_err(fail)?;
+        staged.push((temp, path));
+    }
+    staged
         .into_iter()
-        .map(|(name, text)| {
-            let path = dir.join(name);
-            write_atomically(dir, &path, text.as_bytes())?;
+        .map(|(temp, path)| {
+            temp.persist(&path)
+                .map_err(|e| RenderError::io("write", &path, e.error))?;
             Ok(path)
         })
         .collect()
 }
 
-/// Every file of `formats` as (file name, text), in the order asked for, each format once;
-/// `html` brings the plan it links to (`plan.html`, `plan.md`). Nothing is written: the
-/// caller puts the files wherever the report goes (a directory, an S3 prefix).
-pub fn render(
-    report: &Report,
-    formats: &[Format],
-) -> Result<Vec<(&'static str, String)>, RenderError> {
+/// One file of a report: a format, or the plan the HTML links to.
+#[derive(Debug, Clone, Copy)]
+enum File {
+    Report(Format),
+    PlanHtml,
+    PlanMarkdown,
+}
+
+impl File {
+    fn name(self) -> &'static str {
+        match self {
+            File::Report(format) => format.file_name(),
+            File::PlanHtml => "plan.html",
+            File::PlanMarkdown => "plan.md",
+        }
+    }
+
+    /// Renders into `out`; the JSON streams, the others are rendered whole first.
+    fn render_into(self, report: &Report, out: &mut impl Write) -> Result<(), RenderFileError> {
+        let text = match self {
+            File::Report(Format::Json) => {
+                serde_json::to_writer_pretty(&mut *out, report)
+                    .map_err(|e| RenderFileError::Render(RenderError::Json(e)))?;
+                return out.write_all(b"\n").map_err(RenderFileError::Io);
+            }
+            File::Report(format) => format.render(report),
+            File::PlanHtml => plan_html(report),
+            File::PlanMarkdown => Ok(plan_markdown(report)),
+        }
+        .map_err(RenderFileError::Render)?;
+        out.write_all(text.as_bytes()).map_err(RenderFileError::Io)
+    }
+}
+
+/// The files `formats` make, in the order asked for, each once; `html` brings the plan it
+/// links to (`plan.html`, `plan.md`).
+fn files(formats: &[Format]) -> Vec<File> {
     let mut seen = HashSet::new();
-    let mut rendered: Vec<(&'static str, String)> = Vec::new();
+    let mut files = Vec::new();
     for format in formats
         .iter()
         .copied()
         .filter(|format| seen.insert(*format))
     {
-        rendered.push((format.file_name(), format.render(report)?));
+        files.push(File::Report(format));
         if format == Format::Html {
-            rendered.push(("plan.html", plan_html(report)?));
-            rendered.push(("plan.md", plan_markdown(report)));
+            files.extend([File::PlanHtml, File::PlanMarkdown]);
         }
     }
-    Ok(rendered)
+    files
+}
+
+enum RenderFileError {
+    Render(RenderError),
+    Io(io::Error),
+}
+
+/// Every file of `formats` as (file name, text), rendered one at a time as the iterator is
+/// advanced, in the order asked for; `html` brings the plan it links to (`plan.html`,
+/// `plan.md`). Nothing is written: the caller puts the files wherever the report goes (an
+/// S3 prefix); taking them one by one keeps one rendered format in memory at a time.
+pub fn render(
+    report: &Report,
+    formats: &[Format],
+) -> impl Iterator<Item = Result<(&'static str, String), RenderError>> {
+    files(formats).into_iter().map(move |file| {
+        let name = file.name();
+        let mut bytes = Vec::new();
+        file.render_into(report, &mut bytes).map_err(|e| match e {
+            RenderFileError::Render(e) => e,
+            RenderFileError::Io(e) => RenderError::io("render", Path::new(name), e),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            RenderError::io(
+                "render",
+                Path::new(name),
+                io::Error::new(io::ErrorKind::InvalidData, e),
+            )
+        })?;
+        Ok((name, text))
+    })
 }
 
 /// A scan can run for an hour across hundreds of accounts; finding out only at the end that
@@ -475,6 +550,24 @@ pub(crate) mod tests {
         let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
         assert_eq!(json, to_json(&report).unwrap());
         assert_eq!(dir_entries(tmp.path()), vec!["report.json"]);
+    }
+
+    #[test]
+    fn a_format_that_fails_to_render_leaves_every_previous_file_in_place() {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["report.json", "report.html"] {
+            std::fs::write(tmp.path().join(name), "last week").unwrap();
+        }
+        let mut report = sample_report();
+        // Valid in JSON (the offset is kept), but not a UTC time the HTML can show.
+        report.run.finished_at = time::macros::datetime!(9999-12-31 23:30:00 -01:00);
+        let err = write(&report, tmp.path(), &[Format::Json, Format::Html]).unwrap_err();
+        assert!(matches!(err, RenderError::Time(_)), "{err:?}");
+        for name in ["report.json", "report.html"] {
+            let text = std::fs::read_to_string(tmp.path().join(name)).unwrap();
+            assert_eq!(text, "last week", "{name} was replaced");
+        }
+        assert_eq!(dir_entries(tmp.path()), vec!["report.html", "report.json"]);
     }
 
     #[test]

@@ -11,15 +11,14 @@
 //! `ORGSWEEP_BLESS=1` also copies the first screen of the 100-account report to
 //! `docs/report-first-screen.png`, which the README shows.
 
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{Context, bail, ensure};
-use fantoccini::wd::{Capabilities, PrintConfiguration, WebDriverCompatibleCommand};
-use fantoccini::{Client, ClientBuilder, Locator};
+use anyhow::{Context, ensure};
+use fantoccini::Locator;
+use fantoccini::wd::PrintConfiguration;
+use orgsweep_demo::browser::Browser;
 use orgsweep_model::Report;
 use orgsweep_report::Format;
 use serde_json::{Value, json};
@@ -27,19 +26,6 @@ use serde_json::{Value, json};
 /// The laptop screen the first screen is designed for.
 const WIDTH: u32 = 1366;
 const HEIGHT: u32 = 768;
-
-/// The network here is closed: without these Chromium keeps trying to reach Google's
-/// services (and in a container it has no sandbox to enter).
-const CHROMIUM_FLAGS: [&str; 8] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
 
 /// Installed before any of the page's own script runs: records every Content-Security-Policy
 /// violation the page raises.
@@ -52,213 +38,18 @@ document.addEventListener('securitypolicyviolation', function (e) {
 // The browser
 // ---------------------------------------------------------------------------------------
 
-/// chromedriver in its own process group, so that dropping it (at the end of a test, or when
-/// an assertion panics) also ends the Chromium it started.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A fresh Chromium with a 1366×768 viewport and the CSP listener installed in every
+/// document it opens.
+async fn browser() -> anyhow::Result<Browser> {
+    Browser::start(WIDTH, HEIGHT, &[CSP_LISTENER]).await
 }
 
-/// One WebDriver session on a fresh profile, with a 1366×768 viewport and the CSP listener
-/// installed in every document it opens.
-struct Browser {
-    client: Client,
-    _driver: Driver,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> anyhow::Result<Self> {
-        let (chromium, chromedriver) = orgsweep_demo::tools::ensure_chromium()?;
-        let port = free_port()?;
-        let driver = Driver(
-            Command::new(&chromedriver)
-                .arg(format!("--port={port}"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .with_context(|| format!("cannot start {}", chromedriver.display()))?,
-        );
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            ensure!(
-                started.elapsed() < Duration::from_secs(20),
-                "chromedriver did not listen on port {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-
-        let profile = tempfile::tempdir()?;
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        args.push(format!("--window-size={WIDTH},{HEIGHT}"));
-        args.push("--hide-scrollbars".to_owned());
-        let mut caps = Capabilities::new();
-        caps.insert("browserName".to_owned(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".to_owned(),
-            json!({ "binary": chromium, "args": args }),
-        );
-        caps.insert("goog:loggingPrefs".to_owned(), json!({ "browser": "ALL" }));
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("cannot open a WebDriver session in Chromium")?;
-        let browser = Browser {
-            client,
-            _driver: driver,
-            _profile: profile,
-        };
-        browser
-            .cdp(
-                "Emulation.setDeviceMetricsOverride",
-                json!({ "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": false }),
-            )
-            .await?;
-        browser
-            .cdp(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": CSP_LISTENER }),
-            )
-            .await?;
-        Ok(browser)
-    }
-
-    /// A Chrome DevTools Protocol command, through chromedriver's passthrough.
-    async fn cdp(&self, cmd: &'static str, params: Value) -> anyhow::Result<Value> {
-        self.client
-            .issue_cmd(SessionPost {
-                path: "goog/cdp/execute",
-                body: json!({ "cmd": cmd, "params": params }),
-            })
-            .await
-            .with_context(|| format!("CDP {cmd}"))
-    }
-
-    /// The browser console's entries since the last call (chromedriver's log endpoint).
-    async fn console(&self) -> anyhow::Result<Vec<String>> {
-        let entries = self
-            .client
-            .issue_cmd(SessionPost {
-                path: "se/log",
-                body: json!({ "type": "browser" }),
-            })
-            .await
-            .context("reading the browser log")?;
-        Ok(entries
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|e| format!("{} {}", e["level"], e["message"]))
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-
-    async fn open(&self, file: &Path, fragment: Option<&str>) -> anyhow::Result<()> {
-        let mut url = url::Url::from_file_path(file)
-            .map_err(|()| anyhow::anyhow!("not an absolute path: {}", file.display()))?;
-        url.set_fragment(fragment);
-        self.client.goto(url.as_str()).await?;
-        Ok(())
-    }
-
-    /// Runs `body` (a function body: `return …`) in the page.
-    async fn js(&self, body: &str) -> anyhow::Result<Value> {
-        Ok(self.client.execute(body, vec![]).await?)
-    }
-
-    async fn js_u64(&self, body: &str) -> anyhow::Result<u64> {
-        let v = self.js(body).await?;
-        v.as_u64().with_context(|| format!("{body} gave {v}"))
-    }
-
-    async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .with_context(|| format!("no {css}"))?
-            .click()
-            .await
-            .with_context(|| format!("cannot click {css}"))?;
-        Ok(())
-    }
-
-    /// Waits until `condition` (a JavaScript expression) holds in the page.
-    async fn wait_for(&self, condition: &str) -> anyhow::Result<()> {
-        let started = Instant::now();
-        loop {
-            if self.js(&format!("return !!({condition});")).await? == json!(true) {
-                return Ok(());
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                bail!("timed out waiting for {condition}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// The viewport as a PNG, checked to be the whole first screen.
-    async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
-        let png = self.client.screenshot().await?;
-        ensure!(png.len() > 24 && png.starts_with(b"\x89PNG"), "not a PNG");
-        let size = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
-        ensure!(
-            (size(16), size(20)) == (WIDTH, HEIGHT),
-            "screenshot is {}x{}",
-            size(16),
-            size(20)
-        );
-        let path = artifacts()?.join(name);
-        std::fs::write(&path, png)?;
-        Ok(path)
-    }
-
-    async fn close(self) -> anyhow::Result<()> {
-        self.client.clone().close().await?;
-        Ok(())
-    }
-}
-
-/// `POST /session/{id}/{path}`: chromedriver's extensions that fantoccini has no method for.
-#[derive(Debug)]
-struct SessionPost {
-    path: &'static str,
-    body: Value,
-}
-
-impl WebDriverCompatibleCommand for SessionPost {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/{}",
-            session_id.unwrap_or_default(),
-            self.path
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(self.body.to_string()))
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+/// The viewport, checked to be the whole first screen, saved as `name` in the artifacts.
+async fn screenshot(b: &Browser, name: &str) -> anyhow::Result<PathBuf> {
+    let png = b.screenshot_png().await?;
+    let path = artifacts()?.join(name);
+    std::fs::write(&path, png)?;
+    Ok(path)
 }
 
 /// `$CARGO_TARGET_DIR/test-artifacts`, or the workspace's `target/test-artifacts`.
@@ -679,7 +470,7 @@ fn collapse(text: &str) -> String {
 #[tokio::test]
 async fn hostile_values_run_no_script_and_break_no_csp_rule() -> anyhow::Result<()> {
     let dir = written(&hostile_report());
-    let b = Browser::start().await?;
+    let b = browser().await?;
     for page in ["report.html", "plan.html"] {
         b.open(&dir.path().join(page), None).await?;
         // The listener is in place and the page is really loaded.
@@ -757,7 +548,7 @@ async fn hostile_values_run_no_script_and_break_no_csp_rule() -> anyhow::Result<
 #[tokio::test]
 async fn the_filters_filter_and_show_all_restores() -> anyhow::Result<()> {
     let dir = written(&hostile_report());
-    let b = Browser::start().await?;
+    let b = browser().await?;
     b.open(&dir.path().join("report.html"), None).await?;
 
     let total = b
@@ -835,7 +626,7 @@ async fn the_filters_filter_and_show_all_restores() -> anyhow::Result<()> {
 
     // Text narrows the rows to those that contain it: the p3 instance, one row for its
     // three findings.
-    b.client
+    b.client()
         .find(Locator::Css("#filter-text"))
         .await?
         .send_keys("i-0miner")
@@ -860,7 +651,7 @@ async fn the_filters_filter_and_show_all_restores() -> anyhow::Result<()> {
 async fn the_verdict_is_on_the_first_screen_and_the_screens_are_saved() -> anyhow::Result<()> {
     let hostile = written(&hostile_report());
     let hundred = written(&hundred_accounts());
-    let b = Browser::start().await?;
+    let b = browser().await?;
 
     for (dir, name) in [
         (&hostile, "report-first-screen.png"),
@@ -872,7 +663,7 @@ async fn the_verdict_is_on_the_first_screen_and_the_screens_are_saved() -> anyho
                 .await?,
             json!([WIDTH, HEIGHT, 0])
         );
-        let shot = b.screenshot(name).await?;
+        let shot = screenshot(&b, name).await?;
         let (top, bottom) = rect(&b, "verdict").await?;
         assert!(
             top >= 0.0 && bottom <= f64::from(HEIGHT),
@@ -908,7 +699,7 @@ async fn the_verdict_is_on_the_first_screen_and_the_screens_are_saved() -> anyho
     }
 
     b.open(&hostile.path().join("plan.html"), None).await?;
-    b.screenshot("plan-first-screen.png").await?;
+    screenshot(&b, "plan-first-screen.png").await?;
     b.close().await
 }
 
@@ -919,7 +710,7 @@ async fn the_verdict_is_on_the_first_screen_and_the_screens_are_saved() -> anyho
 #[tokio::test]
 async fn the_coverage_gaps_are_on_the_first_screen() -> anyhow::Result<()> {
     let dir = written(&hostile_report());
-    let b = Browser::start().await?;
+    let b = browser().await?;
     b.open(&dir.path().join("report.html"), None).await?;
     let link = b
         .js(
@@ -979,7 +770,7 @@ async fn assert_landed(b: &Browser, id: &str) -> anyhow::Result<()> {
 async fn plan_links_land_on_their_steps_and_back() -> anyhow::Result<()> {
     let report = hostile_report();
     let dir = written(&report);
-    let b = Browser::start().await?;
+    let b = browser().await?;
 
     b.open(&dir.path().join("report.html"), None).await?;
     let links: Vec<String> = serde_json::from_value(
@@ -1032,7 +823,7 @@ async fn plan_links_land_on_their_steps_and_back() -> anyhow::Result<()> {
     b.wait_for("location.pathname.slice(-9) === 'plan.html'")
         .await?;
     assert_eq!(
-        b.client.current_url().await?.fragment(),
+        b.client().current_url().await?.fragment(),
         Some(format!("step-{first}").as_str())
     );
     assert_landed(&b, &format!("step-{first}")).await?;
@@ -1059,7 +850,7 @@ async fn plan_links_land_on_their_steps_and_back() -> anyhow::Result<()> {
 async fn the_report_prints_with_the_verdict_and_the_first_triage_finding() -> anyhow::Result<()> {
     let report = hostile_report();
     let dir = written(&report);
-    let b = Browser::start().await?;
+    let b = browser().await?;
     b.open(&dir.path().join("report.html"), None).await?;
     let verdict = collapse(
         b.js("return document.querySelector('#verdict .verdict-findings').textContent;")
@@ -1083,7 +874,7 @@ async fn the_report_prints_with_the_verdict_and_the_first_triage_finding() -> an
     );
 
     let pdf = b
-        .client
+        .client()
         .print(
             PrintConfiguration::builder()
                 .background(true)
