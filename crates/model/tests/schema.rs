@@ -35,7 +35,11 @@ fn generated() -> String {
 fn the_committed_schema_is_the_generated_one() {
     let path = committed_path();
     if std::env::var_os("ORGSWEEP_BLESS").is_some() {
-        std::fs::write(&path, generated()).expect("write report.schema.json");
+        // Through a rename: a test reading the file meanwhile (this binary's other test, or
+        // another run) must never see it half written.
+        let temp = path.with_extension("json.tmp");
+        std::fs::write(&temp, generated()).expect("write report.schema.json");
+        std::fs::rename(&temp, &path).expect("rename report.schema.json");
     }
     // The text is compared, keys sorted: `Value` equality depends on serde_json's features
     // (with `preserve_order`, which another crate of a workspace build may turn on, maps
