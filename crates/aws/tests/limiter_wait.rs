@@ -6,13 +6,14 @@
 //! the limiter's waits, the server's delays and the SDK's timers all run on one clock and the
 //! machine's load cannot make the tests flake.
 
+mod common;
+
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector, http_client_fn,
 };
@@ -20,7 +21,7 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 use http_body::{Body, Frame};
-use orgsweep_aws::{Caller, Limits, Service, Session, SessionOptions};
+use orgsweep_aws::{Limits, Service, Session, SessionOptions};
 use tokio::time::{Instant, Sleep};
 
 const ACCOUNT: &str = "111111111111";
@@ -108,18 +109,13 @@ async fn session(answer: Answer, options: SessionOptions) -> (Session, Arc<Atomi
             requests: seen.clone(),
         })
     });
-    let options = SessionOptions {
-        credentials: Some(Credentials::new(
-            "AKIDTEST",
-            "test-secret",
-            None,
-            None,
-            "test",
-        )),
-        caller: Caller::from_arn(&format!("arn:aws:iam::{ACCOUNT}:user/tester"), None),
-        http_client: Some(http),
-        ..options
-    };
+    let options = common::offline(
+        ACCOUNT,
+        SessionOptions {
+            http_client: Some(http),
+            ..options
+        },
+    );
     let limits = Limits::new(|s| match s {
         Service::CloudTrailLookup => (1, 1),
         other => other.default_quota(),

@@ -2,18 +2,19 @@
 //! implement LookupEvents (docs/emulator.md), so its answers come from the SDK's own mocks
 //! (`aws-smithy-mocks`) and, for the timing test, a mock transport.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use aws_credential_types::Credentials;
 use aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput;
 use aws_sdk_cloudtrail::types::Event;
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_types::body::SdkBody;
-use orgsweep_aws::{Caller, Limits, Session, SessionOptions};
+use orgsweep_aws::{Limits, Session, SessionOptions};
 
 const ACCOUNT: &str = "111111111111";
 
@@ -58,18 +59,7 @@ fn event(json: String) -> Event {
 }
 
 async fn session(options: SessionOptions) -> Session {
-    let options = SessionOptions {
-        credentials: Some(Credentials::new(
-            "AKIDTEST",
-            "test-secret",
-            None,
-            None,
-            "test",
-        )),
-        caller: Caller::from_arn(&format!("arn:aws:iam::{ACCOUNT}:user/tester"), None),
-        ..options
-    };
-    Session::connect(options, Limits::default())
+    Session::connect(common::offline(ACCOUNT, options), Limits::default())
         .await
         .expect("session")
 }

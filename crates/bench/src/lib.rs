@@ -343,7 +343,7 @@ async fn browser_dom_content_loaded_ms(html: &Path) -> anyhow::Result<f64> {
     // A file:// URL needs an absolute path, and `--out` is usually relative.
     let html =
         std::fs::canonicalize(html).with_context(|| format!("cannot find {}", html.display()))?;
-    let browser = orgsweep_demo::browser::Browser::start(1366, 768, &[]).await?;
+    let browser = orgsweep_browser::Browser::start(1366, 768, &[]).await?;
     let mut loads = Vec::with_capacity(3);
     for _ in 0..3 {
         loads.push(browser.dom_content_loaded(&html).await?.as_secs_f64() * 1000.0);

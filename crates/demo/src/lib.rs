@@ -4,7 +4,6 @@
 //! real AWS SDK for Rust; [`browser`] drives Chromium for the report's browser tests and the
 //! scale benchmark.
 
-pub mod browser;
 pub mod buckets;
 pub mod emulator;
 pub mod seed;

@@ -235,7 +235,7 @@ pub async fn scan(
         },
         spool: spool.clone(),
     });
-    let accounts_done = AtomicUsize::new(1);
+    let accounts_done = AtomicUsize::new(0);
     let admission = Admission::new(options.account_concurrency);
     let accounts = futures::stream::iter(todo)
         .map(|account| {
@@ -254,10 +254,8 @@ pub async fn scan(
                     Ok(Err(err)) => return Some(EngineError::Spool(err)),
                     Err(err) => std::panic::resume_unwind(err.into_panic()),
                 };
-                if accounts_done
-                    .fetch_add(1, Ordering::Relaxed)
-                    .is_multiple_of(FORGET_LIMITS_EVERY)
-                {
+                let finished = accounts_done.fetch_add(1, Ordering::Relaxed) + 1;
+                if finished.is_multiple_of(FORGET_LIMITS_EVERY) {
                     session.forget_idle_limits();
                 }
                 progress.account_done(&id, gaps);

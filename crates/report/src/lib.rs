@@ -158,10 +158,7 @@ pub fn write(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<Path
         let fail = |e: io::Error| RenderError::io("write", &path, e);
         let temp = temp_file_in(dir).map_err(fail)?;
         let mut out = io::BufWriter::new(temp);
-        file.render_into(report, &mut out).map_err(|e| match e {
-            RenderFileError::Render(e) => e,
-            RenderFileError::Io(e) => fail(e),
-        })?;
+        file.write_into(report, &mut out, &path)?;
         let temp = out.into_inner().map_err(|e| fail(e.into_error()))?;
         // Flush to disk before the rename, or a crash could leave a renamed but empty report.
         temp.as_file().sync_all().map_err(fail)?;
@@ -194,20 +191,34 @@ impl File {
         }
     }
 
-    /// Renders into `out`; the JSON streams, the others are rendered whole first.
-    fn render_into(self, report: &Report, out: &mut impl Write) -> Result<(), RenderFileError> {
-        let text = match self {
-            File::Report(Format::Json) => {
-                serde_json::to_writer_pretty(&mut *out, report)
-                    .map_err(|e| RenderFileError::Render(RenderError::Json(e)))?;
-                return out.write_all(b"\n").map_err(RenderFileError::Io);
-            }
+    fn text(self, report: &Report) -> Result<String, RenderError> {
+        match self {
             File::Report(format) => format.render(report),
             File::PlanHtml => plan_html(report),
             File::PlanMarkdown => Ok(plan_markdown(report)),
         }
-        .map_err(RenderFileError::Render)?;
-        out.write_all(text.as_bytes()).map_err(RenderFileError::Io)
+    }
+
+    /// Writes the file into `out` (bound for `path`): the JSON streams, so the largest
+    /// format never exists whole in memory; the others are rendered first.
+    fn write_into(
+        self,
+        report: &Report,
+        out: &mut impl Write,
+        path: &Path,
+    ) -> Result<(), RenderError> {
+        let fail = |e: io::Error| RenderError::io("write", path, e);
+        if let File::Report(Format::Json) = self {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(|e| {
+                if e.is_io() {
+                    fail(e.into())
+                } else {
+                    RenderError::Json(e)
+                }
+            })?;
+            return out.write_all(b"\n").map_err(fail);
+        }
+        out.write_all(self.text(report)?.as_bytes()).map_err(fail)
     }
 }
 
@@ -229,11 +240,6 @@ fn files(formats: &[Format]) -> Vec<File> {
     files
 }
 
-enum RenderFileError {
-    Render(RenderError),
-    Io(io::Error),
-}
-
 /// Every file of `formats` as (file name, text), rendered one at a time as the iterator is
 /// advanced, in the order asked for; `html` brings the plan it links to (`plan.html`,
 /// `plan.md`). Nothing is written: the caller puts the files wherever the report goes (an
@@ -242,22 +248,9 @@ pub fn render(
     report: &Report,
     formats: &[Format],
 ) -> impl Iterator<Item = Result<(&'static str, String), RenderError>> {
-    files(formats).into_iter().map(move |file| {
-        let name = file.name();
-        let mut bytes = Vec::new();
-        file.render_into(report, &mut bytes).map_err(|e| match e {
-            RenderFileError::Render(e) => e,
-            RenderFileError::Io(e) => RenderError::io("render", Path::new(name), e),
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            RenderError::io(
-                "render",
-                Path::new(name),
-                io::Error::new(io::ErrorKind::InvalidData, e),
-            )
-        })?;
-        Ok((name, text))
-    })
+    files(formats)
+        .into_iter()
+        .map(move |file| Ok((file.name(), file.text(report)?)))
 }
 
 /// A scan can run for an hour across hundreds of accounts; finding out only at the end that

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use fantoccini::Locator;
 use fantoccini::wd::PrintConfiguration;
-use orgsweep_demo::browser::Browser;
+use orgsweep_browser::Browser;
 use orgsweep_model::Report;
 use orgsweep_report::Format;
 use serde_json::{Value, json};

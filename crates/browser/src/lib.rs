@@ -6,7 +6,7 @@
 //!
 //! Everything stays on loopback, so there is no TLS stack: plain HTTP to chromedriver
 //! through hyper-util's connector. Chromium and chromedriver are installed on first use
-//! ([`crate::tools::ensure_chromium`]), like moto.
+//! ([`orgsweep_demo::tools::ensure_chromium`]), like moto.
 
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -66,7 +66,7 @@ impl Browser {
     /// the only way to observe what happens while the page loads (CSP violations, say):
     /// anything injected after the load would miss it.
     pub async fn start(width: u32, height: u32, init_scripts: &[&str]) -> anyhow::Result<Self> {
-        let (chromium, chromedriver) = crate::tools::ensure_chromium()?;
+        let (chromium, chromedriver) = orgsweep_demo::tools::ensure_chromium()?;
         let port = free_port()?;
         let driver = Driver(
             Command::new(&chromedriver)
