@@ -51,8 +51,12 @@ fn main() -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    // xtask/ sits directly under the workspace root.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // xtask/ sits directly under the workspace root. `cargo run` says where at run time; the
+    // path compiled in can be another checkout's when checkouts share a target directory
+    // (cargo copies the last-built xtask binary to the same place for all of them).
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }

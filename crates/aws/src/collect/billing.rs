@@ -10,7 +10,7 @@
 //! request, so the count is logged. The requests only depend on the date, so the same day's
 //! scans send the same requests (emulators that answer per request body rely on it).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_costexplorer::types::{DateInterval, GroupDefinition, GroupDefinitionType};
 use orgsweep_model::facts::{AccountSpend, MonthSpend};
@@ -131,6 +131,7 @@ impl AccountSession {
                         message: e.to_string(),
                     })?;
                 let mut token: Option<String> = None;
+                let mut seen = BTreeSet::new();
                 loop {
                     let page = client
                         .get_cost_and_usage()
@@ -186,7 +187,20 @@ impl AccountSession {
                         }
                     }
                     match page.next_page_token() {
-                        Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                        Some(next) if !next.is_empty() => {
+                            // A token handed out before would read the same pages forever.
+                            if !seen.insert(next.to_owned()) {
+                                return Err(AwsError::Other {
+                                    operation: "ce:GetCostAndUsage",
+                                    message: format!(
+                                        "Cost Explorer returned a page token it had returned \
+                                         before, after {requests} request(s); the charges \
+                                         were not read"
+                                    ),
+                                });
+                            }
+                            token = Some(next.to_owned());
+                        }
                         _ => break,
                     }
                 }
