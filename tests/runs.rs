@@ -168,9 +168,11 @@ fn a_killed_scan_resumes_to_the_same_report_with_fewer_calls() {
     let out = tmp.path().join("killed");
     let out_text = out.to_str().expect("utf-8").to_owned();
 
+    // A job engine's first attempt: `--resume=auto` into a location that holds nothing starts.
     let mut command = orgsweep(org);
     command
         .args(scan_args(org, &out_text))
+        .arg("--resume=auto")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = command.spawn().expect("spawns");
@@ -256,12 +258,30 @@ fn an_interrupt_finishes_what_is_in_flight_and_leaves_a_resumable_directory() {
     assert!(stderr.contains("--resume"), "{stderr}");
     assert!(!out.join("report.json").exists());
 
-    let mut resume = orgsweep(org);
-    resume
-        .args(scan_args(org, &out_text))
-        .args(["--resume", "--concurrency", "1"]);
-    ok(&run(resume));
+    // The job engine retries with the same arguments: the retry continues the journal...
+    let retry = || {
+        let mut retry = orgsweep(org);
+        retry
+            .args(scan_args(org, &out_text))
+            .args(["--resume=auto", "--concurrency", "1"]);
+        run(retry)
+    };
+    ok(&retry());
+    let written = std::fs::read(out.join("report.json")).expect("report");
     assert_eq!(essence(&read(&out)), essence(clean));
+    // ... and a retry of an attempt that had written its report does nothing, successfully.
+    let again = retry();
+    ok(&again);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("nothing to do"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        std::fs::read(out.join("report.json")).expect("report"),
+        written,
+        "the finished report was rewritten"
+    );
 }
 
 #[test]

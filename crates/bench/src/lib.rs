@@ -8,16 +8,42 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 use aws_credential_types::Credentials;
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use orgsweep_aws::{Caller, EventsChoice, Limits, Session, SessionOptions, Store};
 use orgsweep_engine::{Journal, Progress, RegionSelection, ScanOptions, ScanOutcome};
 use orgsweep_model::{CoverageStatus, Report};
 use orgsweep_sim::{Faults, OrgSpec, SimConfig, SimulatedAws};
 use serde::Serialize;
+
+/// Wall-clock time that follows tokio's clock: on a paused runtime it advances only when
+/// every task waits, so simulated latencies and rate-limit waits add up to hours without
+/// taking them, and the machine's load cannot change what a test sees.
+#[derive(Debug)]
+pub struct TokioTime {
+    start_system: SystemTime,
+    start: tokio::time::Instant,
+}
+
+impl TokioTime {
+    /// Starts at the system's time now; call it inside the runtime whose clock it follows.
+    pub fn shared() -> SharedTimeSource {
+        SharedTimeSource::new(TokioTime {
+            start_system: SystemTime::now(),
+            start: tokio::time::Instant::now(),
+        })
+    }
+}
+
+impl TimeSource for TokioTime {
+    fn now(&self) -> SystemTime {
+        self.start_system + self.start.elapsed()
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -43,6 +69,10 @@ pub struct Scenario {
     /// a report that takes the scan minutes and the responder a frozen tab is no better for
     /// being fast to write. Off by default, since it needs Chromium (installed on first use).
     pub browser: bool,
+    /// The clock of the simulated AWS and of the SDK (signing, credential expiry), when not
+    /// the system's: [`TokioTime`] on a paused runtime lets a test scan for simulated hours
+    /// in seconds, so credentials expire and are renewed mid-scan.
+    pub clock: Option<SharedTimeSource>,
 }
 
 impl Scenario {
@@ -58,6 +88,7 @@ impl Scenario {
             faults: Faults::none(),
             timeouts: None,
             browser: false,
+            clock: None,
         }
     }
 }
@@ -101,6 +132,9 @@ pub struct Outcome {
     /// The simulator's cache of rendered answers at the end, in MB: it lives in the same
     /// process, so it is part of `peak_rss_mb` without being orgsweep's.
     pub sim_cache_mb: f64,
+    /// Requests the simulator refused because their credentials had expired: a scan that
+    /// outlives its credentials must renew them, so this stays zero.
+    pub expired_credentials: u64,
     /// Chromium's DOMContentLoaded of report.html in milliseconds, the median of three loads,
     /// when the scenario asked for it and the HTML was written. Not in [`BenchResult`]: its
     /// keys are a contract with whoever reads `--json`.
@@ -171,6 +205,10 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
             latency: scenario.latency,
             credential_lifetime: scenario.credential_lifetime,
             faults: scenario.faults.clone(),
+            time_source: scenario
+                .clock
+                .clone()
+                .unwrap_or_else(|| SimConfig::default().time_source),
             ..SimConfig::default()
         },
     );
@@ -187,6 +225,7 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
             http_client: Some(SharedHttpClient::new(sim.clone())),
             events: EventsChoice::Lookup,
             caller: Caller::from_arn(&format!("arn:aws:iam::{management}:user/orgsweep"), None),
+            time_source: scenario.clock.clone(),
             ..timeouts(scenario.timeouts)
         },
         Limits::default(),
@@ -329,6 +368,7 @@ pub async fn run(scenario: &Scenario) -> anyhow::Result<Outcome> {
         busiest,
         discovery_calls,
         sim_cache_mb: sim.cached_bytes() as f64 / 1_048_576.0,
+        expired_credentials: stats.total().expired,
         dom_content_loaded_ms,
         discovery_s: clock
             .ended

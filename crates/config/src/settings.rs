@@ -19,6 +19,10 @@ pub struct ConfigFile {
     pub role_name: Option<String>,
     pub rotation_days: Option<Spanned<u32>>,
     pub unused_days: Option<Spanned<u32>>,
+    /// billing.spend_spike: this month's daily rate at least this many times last month's.
+    pub spend_spike_ratio: Option<Spanned<f64>>,
+    /// billing.spend_spike: only above this many USD this month (noise below it).
+    pub spend_min_usd: Option<Spanned<f64>>,
     /// Accounts outside the organization that roles may trust.
     #[serde(default)]
     pub trusted_accounts: Vec<Spanned<String>>,
@@ -75,6 +79,28 @@ impl ConfigFile {
                         range.start(),
                         range.end()
                     ),
+                ));
+            }
+        }
+        if let Some(ratio) = &self.spend_spike_ratio {
+            let v = *ratio.get_ref();
+            // Written so that NaN fails too.
+            if !(v > 1.0 && v <= 1000.0) {
+                return Err(self.invalid(
+                    ratio.span(),
+                    format!(
+                        "spend_spike_ratio = {v} must be more than 1 and at most 1000 (a ratio \
+                         of 1 or less flags every account whose charges did not fall)"
+                    ),
+                ));
+            }
+        }
+        if let Some(usd) = &self.spend_min_usd {
+            let v = *usd.get_ref();
+            if !(0.0..=1e9).contains(&v) {
+                return Err(self.invalid(
+                    usd.span(),
+                    format!("spend_min_usd = {v} must be between 0 and 1000000000"),
                 ));
             }
         }
@@ -208,6 +234,12 @@ impl ConfigFile {
         if let Some(days) = &self.unused_days {
             settings.unused_days = *days.get_ref();
         }
+        if let Some(ratio) = &self.spend_spike_ratio {
+            settings.spend_spike_ratio = *ratio.get_ref();
+        }
+        if let Some(usd) = &self.spend_min_usd {
+            settings.spend_min_usd = *usd.get_ref();
+        }
         if let Some(regions) = &self.expected_regions {
             settings.expected_regions = regions.iter().map(|r| r.get_ref().clone()).collect();
         }
@@ -247,6 +279,7 @@ mod tests {
     fn reads_every_key_and_applies_it() {
         let config = load(
             "window_days = 14\nrotation_days = 30\nunused_days = 60\nexpected_regions = [\"eu-west-1\"]\n\
+             spend_spike_ratio = 3.5\nspend_min_usd = 25\n\
              trusted_accounts = [\"999999999999\"]\n[known_principals]\n\"111111111111\" = [\"user/ci-*\"]\n\"*\" = [\"role/admin\"]\n",
         )
         .expect("valid");
@@ -261,6 +294,10 @@ mod tests {
             (14, 30, 60)
         );
         assert_eq!(settings.expected_regions, ["eu-west-1"]);
+        assert_eq!(
+            (settings.spend_spike_ratio, settings.spend_min_usd),
+            (3.5, 25.0)
+        );
         assert!(settings.trusted_accounts.contains("999999999999"));
         let known = settings.known.expect("known principals");
         assert!(!known.covers_resources());
@@ -283,6 +320,17 @@ mod tests {
                 "window_days = 0 is outside 1..=90",
             ),
             ("rotation_days = \"ninety\"\n", 1, "invalid type"),
+            (
+                "window_days = 7\nspend_spike_ratio = 1.0\n",
+                2,
+                "spend_spike_ratio = 1 must be more than 1",
+            ),
+            ("spend_spike_ratio = nan\n", 1, "spend_spike_ratio = NaN"),
+            (
+                "\nspend_min_usd = -5\n",
+                2,
+                "spend_min_usd = -5 must be between 0",
+            ),
             (
                 "trusted_accounts = [\n  \"111111111111\",\n  \"12345\",\n]\n",
                 3,

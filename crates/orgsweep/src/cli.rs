@@ -211,9 +211,20 @@ pub struct ScanArgs {
     pub force: bool,
 
     /// Continue an interrupted scan in --out (required): accounts already complete are not
-    /// scanned again. The flags must be the same as the interrupted run's.
-    #[arg(long, requires = "out")]
-    pub resume: bool,
+    /// scanned again. The flags must be the same as the interrupted run's. `--resume=auto`,
+    /// for job engines that retry a failed job with the same arguments: continue an
+    /// interrupted scan, start one when --out holds nothing, and exit 0 at once when --out
+    /// already holds the finished report.
+    #[arg(
+        long,
+        requires = "out",
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always",
+        value_name = "auto"
+    )]
+    pub resume: Option<ResumeMode>,
 
     /// Scan only shard I of N (1-based): the accounts whose id hashes to I. `auto/N` takes
     /// I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX
@@ -263,6 +274,16 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = orgsweep_engine::DEFAULT_ACCOUNT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+}
+
+/// What `--resume` continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResumeMode {
+    /// Continue the interrupted scan in --out; refused when there is none.
+    Always,
+    /// Continue an interrupted scan, start one in an empty --out, and do nothing when --out
+    /// holds the finished report: what a retried job needs.
+    Auto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

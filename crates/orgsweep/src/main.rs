@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 
 use crate::cli::{
     BaselineArgs, Cli, Command, DiffArgs, EventsFlag, FailOnGaps, PlanArgs, PlanFormat,
-    RemediateArgs, ReportArgs, ScanArgs,
+    RemediateArgs, ReportArgs, ResumeMode, ScanArgs,
 };
 use orgsweep_config::{Baseline, ConfigFile, baseline_from_report};
 
@@ -345,17 +345,28 @@ fn shard_index(flag: cli::ShardFlag) -> anyhow::Result<u32> {
     bail!("--shard auto: neither JOB_COMPLETION_INDEX nor AWS_BATCH_JOB_ARRAY_INDEX is set")
 }
 
+/// What a scan does with --out, from what is there and --resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Fresh,
+    Resume,
+    /// `--resume=auto` and the report is already written: a retried job that had finished.
+    Finished,
+}
+
 /// Refuses an --out that would overwrite a report (one a later --previous may point at),
 /// and a --resume without an interrupted scan to continue; then checks files can be
 /// written there, creating nothing.
-async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<()> {
+async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<Start> {
     let shown = out.location().to_string();
     let spool = orgsweep_engine::Spool::exists(out).await?;
-    if args.resume {
-        if !spool {
-            bail!("--resume: {shown} holds no interrupted scan to continue");
+    match args.resume {
+        Some(ResumeMode::Always) if !spool => {
+            bail!("--resume: {shown} holds no interrupted scan to continue")
         }
-        return Ok(());
+        Some(_) if spool => return Ok(Start::Resume),
+        Some(ResumeMode::Auto) if out.exists("report.json").await? => return Ok(Start::Finished),
+        _ => {}
     }
     let mut existing = Vec::new();
     for name in ["report.json", "report.html"] {
@@ -375,7 +386,15 @@ async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<()> {
         );
     }
     out.check_writable().await.context("--out")?;
-    Ok(())
+    Ok(Start::Fresh)
+}
+
+/// Why a scan wrote no report this time.
+enum NoReport {
+    /// Stopped by a signal: `done` of `total` accounts are journaled.
+    Interrupted { done: usize, total: usize },
+    /// `--resume=auto` found the report already written.
+    AlreadyWritten,
 }
 
 /// Rewrites an unknown-region error so it names where the region came from: the settings
@@ -456,8 +475,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .context("--previous")?,
         );
     }
+    let mut start = None;
     if let Location::Local(dir) = &out {
-        runtime.block_on(check_out(&args, &Store::local(dir)))?;
+        start = Some(runtime.block_on(check_out(&args, &Store::local(dir)))?);
     }
 
     let session_options = SessionOptions {
@@ -477,8 +497,12 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let session = Session::connect(session_options, Limits::default()).await?;
         let store = Store::open(out.clone(), Some(&session), args.sse_kms_key.clone()).await?;
-        if out.is_s3() {
-            check_out(&args, &store).await?;
+        let start = match start {
+            Some(start) => start,
+            None => check_out(&args, &store).await?,
+        };
+        if start == Start::Finished {
+            return anyhow::Ok(Err(NoReport::AlreadyWritten));
         }
         if let Some(path) = args.previous.as_deref().filter(|_| previous_is_s3) {
             previous = Some(
@@ -491,7 +515,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let progress = progress::Reporter::new(interactive);
         let journal = orgsweep_engine::Journal {
             out: &store,
-            resume: args.resume,
+            resume: start == Start::Resume,
         };
         let outcome = orgsweep_engine::scan(&session, &options, &progress, journal, &stop)
             .await
@@ -500,7 +524,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let (report, spool) = match outcome {
             orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, spool),
             orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
-                return anyhow::Ok(Err((done, total)));
+                return anyhow::Ok(Err(NoReport::Interrupted { done, total }));
             }
         };
         let mut report = report;
@@ -531,11 +555,17 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(exit_for(&report, args.fail_on, args.fail_on_gaps))
         }
-        Err((done, total)) => {
+        Err(NoReport::Interrupted { done, total }) => {
             eprintln!(
                 "interrupted: {done} of {total} accounts are complete in {out}; run the same command with --resume to continue"
             );
             Ok(ExitCode::from(EXIT_INTERRUPTED))
+        }
+        Err(NoReport::AlreadyWritten) => {
+            if !args.quiet {
+                eprintln!("{out} already holds this scan's report; nothing to do (--resume=auto)");
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

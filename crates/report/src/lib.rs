@@ -24,7 +24,7 @@ pub use self::csv::to_csv;
 pub use asff::{asff_archived, asff_findings, to_asff};
 pub use html::to_html;
 pub use ocsf::{OCSF_VERSION, ocsf_findings, to_ocsf};
-pub use plan::{plan_html, plan_markdown, step_anchor};
+pub use plan::{plan_html, plan_markdown, plan_phase, step_anchor};
 pub use text::diff_text;
 
 /// An output format of `scan --format` and `report --format`.

@@ -30,6 +30,8 @@ const PHASES: &[(&str, &[&str])] = &[
     (
         "Contain credentials",
         &[
+            // AWS itself saying a key is exposed or the account is abused comes first.
+            "health.risk_notification",
             "iam.quarantine_policy_attached",
             "iam.root_access_keys",
             "iam.access_key_recently_created",
@@ -39,13 +41,23 @@ const PHASES: &[(&str, &[&str])] = &[
             "iam.console_user_without_mfa",
             "iam.access_key_not_rotated",
             "iam.access_key_unused",
+            "iam.dormant_principal_reactivated",
         ],
     ),
     (
         "Review activity",
-        &["cloudtrail.", "iam.root_recently_used"],
+        &[
+            "cloudtrail.",
+            "iam.root_recently_used",
+            "guardduty.high_severity_finding",
+        ],
     ),
-    ("Resources", &["resources.", "config."]),
+    // Charges point at the resources that cause them; the detective controls (Config,
+    // GuardDuty) are switched back on once the resources are dealt with.
+    (
+        "Resources",
+        &["resources.", "billing.", "config.", "guardduty.disabled"],
+    ),
     ("Account details", &["account."]),
     ("Root MFA", &["iam.root_mfa_disabled"]),
 ];
@@ -65,6 +77,12 @@ pub(crate) fn phase_of(check_id: &str) -> usize {
 
 pub(crate) fn phase_name(index: usize) -> &'static str {
     PHASES.get(index).map_or(OTHER_PHASE, |(name, _)| name)
+}
+
+/// The plan phase a check's findings are listed under ("Other" for a check no phase
+/// names, which sinks to the end of its tier).
+pub fn plan_phase(check_id: &str) -> &'static str {
+    phase_name(phase_of(check_id))
 }
 
 /// Urgency tiers: a low-severity unused key (phase 1) must not push a critical miner
@@ -639,6 +657,8 @@ mod tests {
         );
         assert!(phase_of("account.security_contact_missing") < phase_of("iam.root_mfa_disabled"));
         assert_eq!(phase_name(phase_of("new.check")), OTHER_PHASE);
+        assert_eq!(phase_of("health.risk_notification"), 0);
+        assert!(phase_of("guardduty.high_severity_finding") < phase_of("billing.spend_spike"));
 
         let report = sample_report();
         let md = plan_markdown(&report);

@@ -18,6 +18,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
+use http_body::Body as _;
 
 use crate::clock::unix_secs;
 use crate::faults::{Faults, Trickle};
@@ -673,8 +674,9 @@ impl Sim {
 
     pub(crate) async fn serve(
         self: Arc<Self>,
-        request: HttpRequest,
+        mut request: HttpRequest,
     ) -> Result<HttpResponse, ConnectorError> {
+        receive(&mut request).await;
         let outcome = self.answer(&request);
         drop(request);
         if let Outcome::Stall = outcome {
@@ -754,6 +756,22 @@ impl Sim {
     pub(crate) fn cache_bytes(&self) -> usize {
         self.cache_bytes.load(Ordering::Relaxed)
     }
+}
+
+/// Reads the request body the way a connection sends it, polled to its end. The SDK's
+/// upload stall protection watches that polling: a body read in one piece (`bytes()`) looks
+/// like an upload that never finished, and any answer slower than its grace period would
+/// fail as "minimum throughput" although nothing stalled.
+async fn receive(request: &mut HttpRequest) {
+    let mut body = std::mem::replace(request.body_mut(), SdkBody::taken());
+    let mut bytes = Vec::new();
+    while let Some(Ok(frame)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+    {
+        if let Some(data) = frame.data_ref() {
+            bytes.extend_from_slice(data);
+        }
+    }
+    *request.body_mut() = SdkBody::from(bytes);
 }
 
 pub(crate) fn expired(protocol: Protocol) -> ApiError {
