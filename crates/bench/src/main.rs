@@ -8,8 +8,10 @@ use std::time::Duration;
 use orgsweep_bench::{Scenario, run};
 
 const USAGE: &str = "usage: orgsweep-bench [--accounts N] [--latency-ms MS] [--concurrency N] \
-[--seed N] [--out DIR] [--no-html] [--browser] [--json]
+[--seed N] [--out DIR] [--shard I/N] [--no-html] [--browser] [--json]
 
+--shard    scan only shard I of N (1-based), as one of N machines does: the whole discovery
+           and organization-wide reads, then that shard's accounts
 --browser  also time Chromium's DOMContentLoaded on the report.html written (median of 3;
            Chromium is installed on first use)";
 
@@ -41,6 +43,16 @@ fn parse(args: &[String]) -> Result<(Scenario, bool), String> {
             }
             "--seed" => scenario.seed = number("--seed", value("--seed")?)?,
             "--out" => out = Some(PathBuf::from(value("--out")?)),
+            "--shard" => {
+                let v = value("--shard")?;
+                let parsed = v.split_once('/').and_then(|(i, n)| {
+                    let (i, n) = (i.parse::<u32>().ok()?, n.parse::<u32>().ok()?);
+                    (1..=n).contains(&i).then_some((i, n))
+                });
+                scenario.shard = Some(
+                    parsed.ok_or_else(|| format!("--shard: '{v}' is not I/N with 1 <= I <= N"))?,
+                );
+            }
             "--no-html" => scenario.write_html = false,
             "--browser" => scenario.browser = true,
             "--json" => json = true,
