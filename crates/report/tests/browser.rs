@@ -7,7 +7,10 @@
 //!
 //! Chromium and chromedriver are installed on first use (`orgsweep_demo::tools::
 //! ensure_chromium`). Screenshots, the PDF and its first page go to
-//! `$CARGO_TARGET_DIR/test-artifacts/` (`target/test-artifacts/` when unset);
+//! `$CARGO_TARGET_DIR/test-artifacts/` (`target/test-artifacts/` when unset): among them
+//! the first screens of the hostile report (`hostile-first-screen.png`), the 100-account
+//! report (`report-100-accounts-first-screen.png`) and the checked-in demo report
+//! (`demo-first-screen.png`);
 //! `ORGSWEEP_BLESS=1` also copies the first screen of the 100-account report to
 //! `docs/report-first-screen.png`, which the README shows.
 
@@ -646,18 +649,31 @@ async fn the_filters_filter_and_show_all_restores() -> anyhow::Result<()> {
 }
 
 /// At 1366×768, scrolled to the top: the verdict (how bad, where, how complete) is whole on
-/// the first screen, with the accounts that could not be read right after it.
+/// the first screen, with the accounts that could not be read right after it. Checked on
+/// the hostile report, the 100-account report and the checked-in demo report
+/// (`reports/example/report.html`, what a new user opens first).
 #[tokio::test]
 async fn the_verdict_is_on_the_first_screen_and_the_screens_are_saved() -> anyhow::Result<()> {
     let hostile = written(&hostile_report());
     let hundred = written(&hundred_accounts());
+    let demo = workspace_root()
+        .join("reports/example/report.html")
+        .canonicalize()
+        .context("the demo report reports/example/report.html")?;
     let b = browser().await?;
 
-    for (dir, name) in [
-        (&hostile, "report-first-screen.png"),
-        (&hundred, "report-100-accounts-first-screen.png"),
+    for (page, name) in [
+        (
+            hostile.path().join("report.html"),
+            "hostile-first-screen.png",
+        ),
+        (
+            hundred.path().join("report.html"),
+            "report-100-accounts-first-screen.png",
+        ),
+        (demo, "demo-first-screen.png"),
     ] {
-        b.open(&dir.path().join("report.html"), None).await?;
+        b.open(&page, None).await?;
         assert_eq!(
             b.js("return [window.innerWidth, window.innerHeight, window.scrollY];")
                 .await?,
