@@ -372,9 +372,13 @@ fn kubernetes_pods_run_as_non_root_with_a_read_only_root_and_no_capabilities() {
                 security["capabilities"]["add"].is_null(),
                 "{c}: adds capabilities"
             );
+            // From the benchmark (benches/RESULTS.md): one shard of four of a 10,000-account
+            // organization peaked at 1.26 GB, simulator included; a merge holds the whole
+            // organization's report, which took ~2.6 GB to assemble at 10,000 accounts.
+            let memory = if f.contains("merge") { "6Gi" } else { "2Gi" };
             for kind in ["requests", "limits"] {
                 assert_eq!(
-                    container["resources"][kind]["memory"], "512Mi",
+                    container["resources"][kind]["memory"], memory,
                     "{c}: resources.{kind}.memory"
                 );
             }

@@ -1,6 +1,7 @@
 //! Runs that survive and spread, end to end on moto: a scan killed with SIGKILL resumes to the
 //! report an uninterrupted run gives (with fewer API calls); Ctrl-C leaves a resumable
-//! directory; three shards merged equal one unsharded run; reports go to and come from S3.
+//! directory; three shards merged equal one unsharded run; reports go to and come from S3,
+//! and so do shards, their merge and its re-renders, encrypted at rest.
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use orgsweep_demo::emulator::{self, Emulator};
 use orgsweep_demo::seed::{self, DemoOrg};
-use orgsweep_model::Report;
+use orgsweep_model::{Change, Report};
 
 /// The bucket reports go to in the S3 tests, and the prefix the scanner may write under.
 const REPORT_BUCKET: &str = "orgsweep-reports";
@@ -325,6 +326,63 @@ fn three_shards_merged_equal_one_unsharded_run() {
     );
     assert!(report.run.shard.is_none());
 
+    // The merged report is a report like any other: --previous, diff and baseline read it.
+    let previous = tmp.path().join("previous.json");
+    std::fs::write(&previous, serde_json::to_vec(clean).expect("JSON")).expect("write");
+    let compared = tmp.path().join("compared");
+    let mut merge = orgsweep(org);
+    merge
+        .args(["merge", &base_text, "--out"])
+        .arg(&compared)
+        .arg("--previous")
+        .arg(&previous)
+        .args(["--fail-on-gaps", "never"]);
+    ok(&run(merge));
+    let compared = read(&compared);
+    let since = compared
+        .previous
+        .as_ref()
+        .expect("compared with the clean run");
+    assert!(
+        since.resolved_findings.is_empty(),
+        "{:?}",
+        since.resolved_findings
+    );
+    assert!(
+        compared
+            .findings
+            .iter()
+            .all(|f| f.change.is_some() && f.change != Some(Change::New)),
+        "the merged report has findings the unsharded run did not"
+    );
+    let mut diff = orgsweep(org);
+    diff.arg("diff")
+        .arg(&previous)
+        .arg(merged.join("report.json"))
+        .arg("--json");
+    let output = run(diff);
+    ok(&output);
+    let changes: serde_json::Value = serde_json::from_slice(&output.stdout).expect("diff JSON");
+    for key in ["new_findings", "resolved_findings"] {
+        assert_eq!(
+            changes[key].as_array().map(Vec::len),
+            Some(0),
+            "{key}: {changes}"
+        );
+    }
+    let baseline = tmp.path().join("baseline.toml");
+    let mut accept = orgsweep(org);
+    accept
+        .arg("baseline")
+        .arg(merged.join("report.json"))
+        .arg("--out")
+        .arg(&baseline);
+    ok(&run(accept));
+    assert!(
+        std::fs::metadata(&baseline).is_ok_and(|m| m.len() > 0),
+        "no baseline written from the merged report"
+    );
+
     // A missing shard is a gap for its accounts, never silently fewer accounts.
     std::fs::remove_dir_all(base.join("shard-2-of-3")).expect("remove a shard");
     let partial = tmp.path().join("partial");
@@ -431,4 +489,226 @@ fn reports_go_to_s3_and_come_back() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--out"), "{stderr}");
+}
+
+/// HeadObject, GetObject and ListObjectsV2 on the report bucket as the scanner, through
+/// boto3 in moto's virtualenv (the orgsweep package has no AWS SDK among its
+/// dev-dependencies). `head KEY…` prints `{key: {…} or null}`, `get KEY` the object's body,
+/// `list PREFIX` the keys under it.
+const S3_PROBE: &str = r#"
+import json, sys
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+endpoint, bucket, mode, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  config=Config(s3={"addressing_style": "path"}))
+if mode == "head":
+    heads = {}
+    for key in args:
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as e:
+            if e.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                heads[key] = None
+                continue
+            raise
+        heads[key] = {"ServerSideEncryption": head.get("ServerSideEncryption"),
+                      "SSEKMSKeyId": head.get("SSEKMSKeyId"),
+                      "ContentLength": head["ContentLength"]}
+    print(json.dumps(heads))
+elif mode == "get":
+    sys.stdout.buffer.write(s3.get_object(Bucket=bucket, Key=args[0])["Body"].read())
+elif mode == "list":
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=args[0]):
+        keys.extend(o["Key"] for o in page.get("Contents", []))
+    print(json.dumps(sorted(keys)))
+"#;
+
+/// Runs [`S3_PROBE`] on [`REPORT_BUCKET`] with the scanner's credentials; its stdout.
+fn s3_probe(org: &DemoOrg, mode: &str, args: &[&str]) -> Vec<u8> {
+    let python = emulator::ensure_installed().expect("moto's virtualenv");
+    // The environment `orgsweep` gets: the scanner's credentials and nothing of the host's.
+    let scanner = orgsweep(org);
+    let mut probe = Command::new(python);
+    for (key, value) in scanner.get_envs() {
+        match value {
+            Some(value) => probe.env(key, value),
+            None => probe.env_remove(key),
+        };
+    }
+    probe
+        .args(["-c", S3_PROBE, &org.endpoint, REPORT_BUCKET, mode])
+        .args(args);
+    let output = run(probe);
+    ok(&output);
+    output.stdout
+}
+
+/// HeadObject of every key (`None` for a missing one): key → its `ServerSideEncryption`,
+/// `SSEKMSKeyId` and `ContentLength`.
+fn s3_heads(org: &DemoOrg, keys: &[String]) -> serde_json::Map<String, serde_json::Value> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let stdout = s3_probe(org, "head", &keys);
+    serde_json::from_slice(&stdout).expect("the probe prints JSON")
+}
+
+#[test]
+fn shards_merge_and_rerender_through_s3() {
+    let org = &fixture().org;
+    let clean = reference();
+    // A place of this test's own under the prefix the writer may use.
+    let prefix = format!("{REPORT_PREFIX}shards-merge-{}/", std::process::id());
+    let base = format!("s3://{REPORT_BUCKET}/{prefix}");
+
+    // Two shards, each into <base>/shard-I-of-2/.
+    for index in 1..=2 {
+        let mut command = orgsweep(org);
+        command.args(scan_args(org, &base)).args([
+            "--shard",
+            &format!("{index}/2"),
+            "--format",
+            "json",
+        ]);
+        let output = run(command);
+        ok(&output);
+        assert!(
+            String::from_utf8_lossy(&output.stdout)
+                .contains(&format!("wrote {base}shard-{index}-of-2/report.json")),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+
+    // One job merges the parts it finds under the location, into S3 again.
+    let merged = format!("{base}merged/");
+    let mut merge = orgsweep(org);
+    merge.args([
+        "merge",
+        &base,
+        "--out",
+        &merged,
+        "--endpoint-url",
+        &org.endpoint,
+        "--fail-on-gaps",
+        "never",
+    ]);
+    let output = run(merge);
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("wrote {merged}report.json")),
+        "{stdout}"
+    );
+    let merged_json = format!("{merged}report.json");
+
+    // Read back through S3: the same report as one unsharded run.
+    let bytes = s3_probe(org, "get", &[&format!("{prefix}merged/report.json")]);
+    let report = orgsweep_model::parse_report(&String::from_utf8(bytes).expect("utf-8"))
+        .expect("the merged report parses");
+    assert_eq!(
+        essence(&report),
+        essence(clean),
+        "the merged report differs"
+    );
+    assert!(report.run.shard.is_none());
+
+    // Re-render and plan straight from the merged report in S3, into S3.
+    let rerendered = format!("{base}rerendered/");
+    let mut rerender = orgsweep(org);
+    rerender.args([
+        "report",
+        &merged_json,
+        "--out",
+        &rerendered,
+        "--format",
+        "html",
+        "--endpoint-url",
+        &org.endpoint,
+    ]);
+    ok(&run(rerender));
+    let mut plan = orgsweep(org);
+    plan.args([
+        "plan",
+        &merged_json,
+        "--out",
+        &rerendered,
+        "--endpoint-url",
+        &org.endpoint,
+    ]);
+    let output = run(plan);
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for name in ["plan.md", "plan.html"] {
+        assert!(
+            stdout.contains(&format!("wrote {rerendered}{name}")),
+            "{stdout}"
+        );
+    }
+
+    // Every object is there (`html` brings the plan it links to), non-empty and encrypted
+    // with S3-managed keys (SSE-S3).
+    let keys: Vec<String> = [
+        "shard-1-of-2/report.json",
+        "shard-2-of-2/report.json",
+        "merged/report.json",
+        "merged/report.html",
+        "merged/plan.html",
+        "merged/plan.md",
+        "rerendered/report.html",
+        "rerendered/plan.md",
+        "rerendered/plan.html",
+    ]
+    .iter()
+    .map(|name| format!("{prefix}{name}"))
+    .collect();
+    let heads = s3_heads(org, &keys);
+    for key in &keys {
+        let head = &heads[key];
+        assert!(!head.is_null(), "{key} is not in S3");
+        assert_eq!(head["ServerSideEncryption"], "AES256", "{key}: {head}");
+        assert!(head["SSEKMSKeyId"].is_null(), "{key}: {head}");
+        assert!(head["ContentLength"].as_u64() > Some(0), "{key}: {head}");
+    }
+    // Nothing else is left behind: no journal, no write probe.
+    let listed: Vec<String> =
+        serde_json::from_slice(&s3_probe(org, "list", &[&prefix])).expect("the probe prints JSON");
+    let mut expected = keys.clone();
+    expected.sort();
+    assert_eq!(listed, expected, "unexpected objects under {prefix}");
+
+    // With --sse-kms-key the objects name the key. The writer may not call kms:CreateKey
+    // under moto's IAM enforcement, and moto's S3 records the key without asking KMS (nor
+    // checks kms:GenerateDataKey), so this shows that the key reaches every PutObject.
+    let key_arn = format!(
+        "arn:aws:kms:us-east-1:{}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        org.management_account_id
+    );
+    let kms_out = format!("{base}merged-kms/");
+    let mut merge = orgsweep(org);
+    merge.args([
+        "merge",
+        &base,
+        "--out",
+        &kms_out,
+        "--endpoint-url",
+        &org.endpoint,
+        "--fail-on-gaps",
+        "never",
+        "--sse-kms-key",
+        &key_arn,
+    ]);
+    ok(&run(merge));
+    let keys: Vec<String> = ["report.json", "report.html"]
+        .iter()
+        .map(|name| format!("{prefix}merged-kms/{name}"))
+        .collect();
+    let heads = s3_heads(org, &keys);
+    for key in &keys {
+        let head = &heads[key];
+        assert!(!head.is_null(), "{key} is not in S3");
+        assert_eq!(head["ServerSideEncryption"], "aws:kms", "{key}: {head}");
+        assert_eq!(head["SSEKMSKeyId"], key_arn.as_str(), "{key}: {head}");
+    }
 }
