@@ -283,6 +283,15 @@ fn an_interrupt_finishes_what_is_in_flight_and_leaves_a_resumable_directory() {
         written,
         "the finished report was rewritten"
     );
+    // A report of other flags is not this scan's: refused, not taken as done.
+    let mut other = orgsweep(org);
+    other
+        .args(scan_args(org, &out_text))
+        .args(["--resume=auto", "--window-days", "30"]);
+    let refused = run(other);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the report of another scan"), "{stderr}");
 }
 
 #[test]

@@ -357,7 +357,7 @@ enum Start {
 /// Refuses an --out that would overwrite a report (one a later --previous may point at),
 /// and a --resume without an interrupted scan to continue; then checks files can be
 /// written there, creating nothing.
-async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<Start> {
+async fn check_out(args: &ScanArgs, out: &Store, scope_digest: &str) -> anyhow::Result<Start> {
     let shown = out.location().to_string();
     let spool = orgsweep_engine::Spool::exists(out).await?;
     match args.resume {
@@ -365,7 +365,20 @@ async fn check_out(args: &ScanArgs, out: &Store) -> anyhow::Result<Start> {
             bail!("--resume: {shown} holds no interrupted scan to continue")
         }
         Some(_) if spool => return Ok(Start::Resume),
-        Some(ResumeMode::Auto) if out.exists("report.json").await? => return Ok(Start::Finished),
+        Some(ResumeMode::Auto) => {
+            if let Some(bytes) = out.get("report.json").await? {
+                // Only this scan's own report means "already done": one of other flags or
+                // settings left at a fixed location is not.
+                let same = orgsweep_model::parse_report(&String::from_utf8_lossy(&bytes))
+                    .is_ok_and(|r| r.run.scope_digest.as_deref() == Some(scope_digest));
+                if !same {
+                    bail!(
+                        "--resume=auto: {shown} holds the report of another scan (other flags or settings); choose another --out"
+                    );
+                }
+                return Ok(Start::Finished);
+            }
+        }
         _ => {}
     }
     let mut existing = Vec::new();
@@ -475,9 +488,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .context("--previous")?,
         );
     }
+    let scope_digest = orgsweep_engine::scope_digest(&options.scope);
     let mut start = None;
     if let Location::Local(dir) = &out {
-        start = Some(runtime.block_on(check_out(&args, &Store::local(dir)))?);
+        start = Some(runtime.block_on(check_out(&args, &Store::local(dir), &scope_digest))?);
     }
 
     let session_options = SessionOptions {
@@ -499,7 +513,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let store = Store::open(out.clone(), Some(&session), args.sse_kms_key.clone()).await?;
         let start = match start {
             Some(start) => start,
-            None => check_out(&args, &store).await?,
+            None => check_out(&args, &store, &scope_digest).await?,
         };
         if start == Start::Finished {
             return anyhow::Ok(Err(NoReport::AlreadyWritten));
