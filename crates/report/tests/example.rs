@@ -5,11 +5,15 @@
 //! `orgsweep report reports/example/report.json --format html,csv,ocsf,asff`
 //! (a scan of the demo organization with `--out reports/example --force` regenerates all).
 
+mod page;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use orgsweep_model::{Coverage, CoverageStatus, Finding, Report, SCHEMA_VERSION, Severity};
 use orgsweep_report::{plan_html, plan_markdown, plan_phase, to_html};
+
+use page::{position, section};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -66,19 +70,6 @@ fn the_example_report_is_current_valid_and_freshly_rendered() {
 // ---------------------------------------------------------------------------------------
 // The structure of the demo's first screen, on the demo's own data
 // ---------------------------------------------------------------------------------------
-
-fn position(haystack: &str, needle: &str) -> usize {
-    haystack
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not found"))
-}
-
-/// The text of the element with `id`, up to the next `</section>`.
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = position(html, &format!("id=\"{id}\""));
-    let end = start + position(&html[start..], "</section>");
-    &html[start..end]
-}
 
 /// Every value of `attr="…"` in `text`, in document order.
 fn attr_values<'a>(text: &'a str, attr: &str) -> Vec<&'a str> {

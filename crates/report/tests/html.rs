@@ -6,11 +6,15 @@
 //! Reports are built from JSON, as `report --format` reads them, so these tests keep
 //! compiling when the model gains a defaulted field.
 
+mod page;
+
 use std::time::Instant;
 
 use orgsweep_model::Report;
 use orgsweep_report::{plan_html, plan_markdown, step_anchor, to_html};
 use serde_json::{Value, json};
+
+use page::{position, section};
 
 const MANAGEMENT: &str = "111111111111";
 const UNASSUMABLE: &str = "777777777777";
@@ -263,19 +267,6 @@ fn report_of(value: Value) -> Report {
 
 fn realistic() -> Report {
     report_of(realistic_json())
-}
-
-fn position(haystack: &str, needle: &str) -> usize {
-    haystack
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not found"))
-}
-
-/// The text of the element with `id`, up to the next `</section>`.
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = position(html, &format!("id=\"{id}\""));
-    let end = start + position(&html[start..], "</section>");
-    &html[start..end]
 }
 
 fn id_of(report: &Report, check: &str, resource: &str) -> String {
