@@ -1793,6 +1793,18 @@ fn breadth_incidents_are_found_and_moto_gaps_are_reported() {
         public.evidence.get("policy_public"),
         Some(&serde_json::json!(true))
     );
+    // The bucket is a resource of its own region too: inventoried with its tags, and judged
+    // by the resource checks there (created inside the window).
+    let item = report
+        .inventory
+        .iter()
+        .find(|i| i.resource_type == "s3_bucket" && &i.resource_id == bucket)
+        .expect("the bucket is in the inventory");
+    assert_eq!((&item.account_id, &item.region), (account, region));
+    assert_eq!(item.tags.get("team").map(String::as_str), Some("web"));
+    assert!(item.created_at.is_some());
+    let recent = finding("resources.recently_created", account, region, bucket);
+    assert_eq!(recent.resource_type, "s3_bucket");
 
     // GuardDuty has no detector anywhere in the demo: off in every scanned region.
     for region in &org.scan_regions {
@@ -1815,6 +1827,18 @@ fn breadth_incidents_are_found_and_moto_gaps_are_reported() {
         let (account, service) = &costs.spike;
         let spike = finding("billing.spend_spike", account, "global", service);
         assert!(spike.title.contains("5.0×"), "{}", spike.title);
+        // The account's totals travel with it for the report's spend table.
+        let spend = report
+            .accounts
+            .iter()
+            .find(|a| &a.account_id == account)
+            .and_then(|a| a.spend)
+            .expect("the spiking account's charges are in the report");
+        assert!(
+            spend.current_month_cents > 0 && spend.previous_month_cents > 0,
+            "{spend:?}"
+        );
+        assert!(spend.current_month_days > 0 && spend.previous_month_days >= 28);
         let (account, service) = &costs.new_service;
         finding("billing.new_service_spend", account, "global", service);
         let (account, region) = &costs.unexpected_region;

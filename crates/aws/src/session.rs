@@ -48,7 +48,12 @@ pub struct SessionOptions {
     /// Points every client, STS included, at another endpoint (an emulator).
     pub endpoint_url: Option<String>,
     pub role_name: String,
+    /// For `role_name` in member accounts, and for `assume_role`.
     pub external_id: Option<String>,
+    /// A role assumed (from the chain's or the profile's credentials) before anything else:
+    /// the scan then runs as that role, as for a client's management account or a
+    /// standalone account reached through a cross-account role (`scan --targets`).
+    pub assume_role: Option<String>,
     /// Attempts per call, the first included. Throttling and server errors are retried with
     /// the SDK's exponential backoff and adaptive client-side rate (per retry partition, so
     /// one throttled account-region slows down alone); enough attempts ride out a burst.
@@ -84,6 +89,7 @@ impl Default for SessionOptions {
             endpoint_url: None,
             role_name: "OrganizationAccountAccessRole".to_owned(),
             external_id: None,
+            assume_role: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             window_days: 7,
             operation_timeout: Duration::from_secs(120),
@@ -215,9 +221,15 @@ impl Session {
     /// Loads the credential chain and learns who the caller is (`sts:GetCallerIdentity`)
     /// before anything long starts: no credentials, wrong credentials and an unreachable
     /// endpoint all fail here, within seconds, with the identity and what to check.
-    pub async fn connect(options: SessionOptions, limits: Limits) -> Result<Session, AwsError> {
+    ///
+    /// Sessions given the same `limits` (an `Arc`) share its buckets: the targets of one run
+    /// pace together.
+    pub async fn connect(
+        options: SessionOptions,
+        limits: impl Into<Arc<Limits>>,
+    ) -> Result<Session, AwsError> {
         let http = options.http_client.clone().unwrap_or_else(https_client);
-        let limits = Arc::new(limits);
+        let limits = limits.into();
         let mut region_chain = RegionProviderChain::default_provider();
         if let Some(profile) = &options.profile {
             region_chain = RegionProviderChain::first_try(
@@ -273,7 +285,46 @@ impl Session {
                     .build(),
             );
         }
-        let base = loader.load().await;
+        let mut base = loader.load().await;
+        let counters = Arc::new(Counters::default());
+        if let Some(role_arn) = &options.assume_role {
+            let mut builder = AssumeRoleProvider::builder(role_arn.clone())
+                .session_name("orgsweep")
+                .configure(&base);
+            if let Some(external_id) = &options.external_id {
+                builder = builder.external_id(external_id);
+            }
+            let provider = CountingProvider {
+                inner: builder.build().await,
+                counters: counters.clone(),
+            };
+            let first = match provider.provide_credentials().await {
+                Ok(credentials) => credentials,
+                Err(err) => {
+                    let message = std::error::Error::source(&err)
+                        .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
+                        .map_or_else(
+                            || error_chain(&err),
+                            |e| {
+                                let endpoint = base.endpoint_url().unwrap_or("of AWS");
+                                from_sdk("sts:AssumeRole", endpoint, e).to_string()
+                            },
+                        );
+                    return Err(AwsError::AssumeRole {
+                        role_arn: role_arn.clone(),
+                        message,
+                    });
+                }
+            };
+            let provider = FirstThenRefresh {
+                first: std::sync::Mutex::new(Some(first)),
+                inner: provider,
+            };
+            base = base
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
         // AWS_ENDPOINT_URL (honoured by aws-config) is an override like --endpoint-url: the
         // clients that need path-style S3 or a plain S3 Control host must know of it too.
         let mut options = options;
@@ -296,7 +347,7 @@ impl Session {
             shared: Arc::new(Shared {
                 http,
                 limits,
-                counters: Arc::new(Counters::default()),
+                counters,
                 options,
                 base,
                 endpoint,

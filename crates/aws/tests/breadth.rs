@@ -1,7 +1,7 @@
 //! The breadth collectors through `AccountSession::collect`, the real limiters and counters:
-//! AWS Health, GuardDuty findings and IAM's service last accessed data on AWS-documented
-//! answers (`aws-smithy-mocks`), because moto 5.2.5 implements none of them; Cost Explorer
-//! both ways; the other services' kinds and S3 against moto.
+//! AWS Health, GuardDuty findings, IAM's service last accessed data and Lightsail instances
+//! on AWS-documented answers (`aws-smithy-mocks`), because moto 5.2.5 implements none of
+//! them; Cost Explorer both ways; the other services' kinds and S3 against moto.
 //!
 //! moto 5.2.5 as found while writing this: Cost Explorer's GetCostAndUsage answers from a
 //! queue (`/moto-api/static/ce/cost-and-usage-results`); Lambda ListFunctions, ECS, EKS,
@@ -43,10 +43,20 @@ async fn session(options: SessionOptions, account: &str) -> Session {
 
 /// A session whose every call is answered by `aws-smithy-mocks` rules.
 async fn mocked(interceptor: MockResponseInterceptor) -> Session {
+    mocked_with(interceptor, Vec::new()).await
+}
+
+/// [`mocked`], with `watchers`: interceptors that look at the requests made.
+async fn mocked_with(
+    interceptor: MockResponseInterceptor,
+    watchers: Vec<SharedInterceptor>,
+) -> Session {
+    let mut interceptors = vec![SharedInterceptor::new(interceptor)];
+    interceptors.extend(watchers);
     session(
         SessionOptions {
             http_client: Some(create_mock_http_client()),
-            interceptors: vec![SharedInterceptor::new(interceptor)],
+            interceptors,
             ..SessionOptions::default()
         },
         MANAGEMENT,
@@ -854,6 +864,291 @@ mod cost_explorer {
             assert_eq!(facts.account_spend, None);
         }
         assert_eq!(denied.num_calls(), 1);
+    }
+}
+
+mod lightsail {
+    //! lightsail:GetInstances, on the shapes the Lightsail API reference documents:
+    //! `instances[]` with `name`, `arn`, `createdAt`, `location.regionName`, `bundleId`,
+    //! `state.name` and `tags`, paginated with `nextPageToken`.
+
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use aws_sdk_lambda::operation::list_functions::ListFunctionsOutput;
+    use aws_sdk_lightsail::operation::get_instances::GetInstancesOutput;
+    use aws_sdk_lightsail::types::{Instance, InstanceState, RegionName, ResourceLocation, Tag};
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::config_bag::ConfigBag;
+    use orgsweep_model::facts::Ec2Resource;
+
+    use super::*;
+
+    const REGION: &str = "ap-southeast-2";
+    const CREATED: i64 = 1_780_000_000;
+    /// A Lightsail for Research GPU bundle, and the smallest regular one.
+    const GPU: &str = "gpu_nvidia_xl_1_0";
+    const NANO: &str = "nano_2_0";
+
+    fn instance(name: &str, bundle: &str, state: &str, tags: &[(&str, &str)]) -> Instance {
+        let mut i = Instance::builder()
+            .name(name)
+            .arn(format!(
+                "arn:aws:lightsail:{REGION}:{MEMBER}:Instance/{name}-0123-4567-89ab-cdef"
+            ))
+            .created_at(DateTime::from_secs(CREATED))
+            .location(
+                ResourceLocation::builder()
+                    .availability_zone(format!("{REGION}a"))
+                    .region_name(RegionName::from(REGION))
+                    .build(),
+            )
+            .bundle_id(bundle)
+            .state(
+                InstanceState::builder()
+                    .code(if state == "running" { 16 } else { 80 })
+                    .name(state)
+                    .build(),
+            );
+        for (key, value) in tags {
+            i = i.tags(Tag::builder().key(*key).value(*value).build());
+        }
+        i.build()
+    }
+
+    /// The page asked for with `token`, answering `instances` and `next`.
+    fn page(
+        token: Option<&'static str>,
+        instances: fn() -> Vec<Instance>,
+        next: Option<&'static str>,
+    ) -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_lightsail::Client::get_instances)
+            .match_requests(move |r| r.page_token() == token)
+            .then_output(move || {
+                GetInstancesOutput::builder()
+                    .set_instances(Some(instances()))
+                    .set_next_page_token(next.map(str::to_owned))
+                    .build()
+            })
+    }
+
+    fn first() -> Vec<Instance> {
+        vec![
+            instance("research", GPU, "running", &[("team", "ml"), ("cost", "")]),
+            instance("blog", NANO, "stopped", &[("owner", "web")]),
+        ]
+    }
+
+    fn second() -> Vec<Instance> {
+        vec![instance("vpn", NANO, "running", &[])]
+    }
+
+    /// The hosts requests were sent to.
+    #[derive(Debug, Default, Clone)]
+    struct Hosts(Arc<Mutex<Vec<String>>>);
+
+    impl Intercept for Hosts {
+        fn name(&self) -> &'static str {
+            "breadth-hosts"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let uri = context.request().uri().to_owned();
+            self.0.lock().expect("hosts").push(uri);
+            Ok(())
+        }
+    }
+
+    /// The two pages, read in `REGION` by `MEMBER`.
+    async fn two_pages() -> (
+        Vec<Ec2Resource>,
+        [aws_smithy_mocks::Rule; 2],
+        Session,
+        Vec<String>,
+    ) {
+        let pages = [
+            page(None, first, Some("page-2")),
+            page(Some("page-2"), second, None),
+        ];
+        let interceptor = MockResponseInterceptor::new()
+            .rule_mode(RuleMode::MatchAny)
+            .with_rule(&pages[0])
+            .with_rule(&pages[1]);
+        let hosts = Hosts::default();
+        let session = mocked_with(interceptor, vec![SharedInterceptor::new(hosts.clone())]).await;
+        let kind = ResourceKind::LightsailInstance;
+        let (mut facts, result) =
+            collect(&session, MEMBER, Source::Ec2Resources(kind), REGION).await;
+        result.expect("collected");
+        assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+        let instances = facts.ec2_resources.remove(&kind).expect("the kind is read");
+        let hosts = hosts.0.lock().expect("hosts").clone();
+        (instances, pages, session, hosts)
+    }
+
+    fn find<'a>(list: &'a [Ec2Resource], name: &str) -> &'a Ec2Resource {
+        list.iter()
+            .find(|r| r.id == name)
+            .unwrap_or_else(|| panic!("{name} missing from {list:?}"))
+    }
+
+    /// Every page is read, one request each, in the region asked; each instance is kept by
+    /// its name (what the Lightsail CLI addresses it by: the ARN ends in a generated id)
+    /// with its creation time, state, bundle and tags.
+    #[tokio::test]
+    async fn every_page_of_instances_is_read_with_name_time_state_bundle_and_tags() {
+        let (instances, pages, session, hosts) = two_pages().await;
+        let names: Vec<&str> = instances.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(names, ["blog", "research", "vpn"], "both pages, by name");
+        assert_eq!(pages[0].num_calls(), 1);
+        assert_eq!(pages[1].num_calls(), 1);
+        assert_eq!(
+            calls(&session, "lightsail.GetInstances"),
+            2,
+            "{:?}",
+            session.counters().snapshot().api_calls
+        );
+        assert_eq!(hosts.len(), 2, "{hosts:?}");
+        for uri in &hosts {
+            assert!(
+                uri.contains(&format!("lightsail.{REGION}.amazonaws.com")),
+                "asked in {REGION}: {uri}"
+            );
+        }
+
+        let created = OffsetDateTime::from_unix_timestamp(CREATED).ok();
+        let research = find(&instances, "research");
+        assert_eq!(research.created_at, created);
+        assert_eq!(research.state.as_deref(), Some("running"));
+        assert_eq!(research.instance_type.as_deref(), Some(GPU));
+        assert_eq!(
+            research.tags,
+            BTreeMap::from([
+                ("cost".to_owned(), String::new()),
+                ("team".to_owned(), "ml".to_owned())
+            ])
+        );
+        assert!(research.shared_with.is_empty());
+        let blog = find(&instances, "blog");
+        assert_eq!(blog.created_at, created);
+        assert_eq!(blog.state.as_deref(), Some("stopped"));
+        assert_eq!(blog.instance_type.as_deref(), Some(NANO));
+        assert_eq!(blog.tags.get("owner").map(String::as_str), Some("web"));
+        let vpn = find(&instances, "vpn");
+        assert_eq!(vpn.state.as_deref(), Some("running"));
+        assert_eq!(vpn.instance_type.as_deref(), Some(NANO));
+        assert!(vpn.tags.is_empty());
+    }
+
+    /// `orgsweep-checks` is not a dependency of this crate, so the classifier itself is not
+    /// called: `resources.mining_class_instance` judges a `lightsail_instance` by its
+    /// `instance_type` (mining-class when it starts with `gpu_`) and its `state` (`running`
+    /// or `pending`). Those are the fields asserted here.
+    #[tokio::test]
+    async fn a_running_gpu_bundle_carries_what_the_mining_check_reads() {
+        let (instances, ..) = two_pages().await;
+        let mining: Vec<&str> = instances
+            .iter()
+            .filter(|r| {
+                r.instance_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("gpu_"))
+                    && matches!(r.state.as_deref(), Some("running" | "pending"))
+            })
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(mining, ["research"]);
+        let research = find(&instances, "research");
+        assert_eq!(research.instance_type.as_deref(), Some("gpu_nvidia_xl_1_0"));
+    }
+
+    /// A refusal fails the Lightsail kind, naming the call, and leaves no list behind (an
+    /// empty one would read as "no instances"); another kind read alongside is unaffected.
+    #[tokio::test]
+    async fn a_refusal_is_an_error_naming_the_call_for_that_kind_only() {
+        let denied = mock!(aws_sdk_lightsail::Client::get_instances)
+            .sequence()
+            .http_status(
+                400,
+                Some(r#"{"__type":"AccessDeniedException","code":"AccessDenied","message":"User: arn:aws:sts::222222222222:assumed-role/OrganizationAccountAccessRole/orgsweep is not authorized to perform: lightsail:GetInstances"}"#.to_owned()),
+            )
+            .build();
+        let functions = mock!(aws_sdk_lambda::Client::list_functions)
+            .then_output(|| ListFunctionsOutput::builder().build());
+        let interceptor = MockResponseInterceptor::new()
+            .rule_mode(RuleMode::MatchAny)
+            .with_rule(&denied)
+            .with_rule(&functions);
+        let session = mocked(interceptor).await;
+        let account = session.own(MEMBER);
+        let mut facts = Facts::default();
+        let err = account
+            .collect(
+                Source::Ec2Resources(ResourceKind::LightsailInstance),
+                REGION,
+                &mut facts,
+            )
+            .await
+            .expect_err("denied");
+        // Lightsail's error shape has a `code` member ("AccessDenied"), which the SDK
+        // takes over `__type`: either way a refusal, not a failure.
+        assert!(err.is_access_denied(), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("lightsail:GetInstances"), "{message}");
+        account
+            .collect(
+                Source::Ec2Resources(ResourceKind::LambdaFunction),
+                REGION,
+                &mut facts,
+            )
+            .await
+            .expect("lambda is unaffected");
+        assert_eq!(
+            facts.ec2_resources.keys().collect::<Vec<_>>(),
+            [&ResourceKind::LambdaFunction],
+            "no Lightsail list, not even an empty one"
+        );
+        assert_eq!(denied.num_calls(), 1, "a refusal is not retried");
+    }
+
+    /// A page token handed out twice would read the same page forever: the read ends with
+    /// an error naming the call. Bounded in time, so a collector that loops fails here
+    /// instead of hanging (the limiter's waits let the timeout fire).
+    #[tokio::test]
+    async fn a_page_token_given_twice_ends_the_read_with_an_error() {
+        let pages = [
+            page(None, first, Some("again")),
+            page(Some("again"), second, Some("again")),
+        ];
+        let interceptor = MockResponseInterceptor::new()
+            .rule_mode(RuleMode::MatchAny)
+            .with_rule(&pages[0])
+            .with_rule(&pages[1]);
+        let session = mocked(interceptor).await;
+        let kind = ResourceKind::LightsailInstance;
+        let (facts, result) = tokio::time::timeout(
+            Duration::from_secs(10),
+            collect(&session, MEMBER, Source::Ec2Resources(kind), REGION),
+        )
+        .await
+        .expect("the read ends instead of looping on the repeated token");
+        let err = result
+            .expect_err("a repeated token is an error")
+            .to_string();
+        assert!(err.contains("lightsail:GetInstances"), "{err}");
+        assert!(err.contains("page token"), "{err}");
+        assert_eq!(facts.ec2_resources.get(&kind), None);
+        assert_eq!(pages[0].num_calls(), 1);
+        assert_eq!(pages[1].num_calls(), 1, "stops at the first repeat");
     }
 }
 

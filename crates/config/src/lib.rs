@@ -7,9 +7,11 @@ mod baseline;
 mod mute;
 mod rules;
 mod settings;
+mod targets;
 
 pub use baseline::{BASELINE_VERSION, Baseline, baseline_from_report};
 pub use settings::ConfigFile;
+pub use targets::{Reach, TargetEntry, TargetSpec, Targets, load_targets};
 
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,7 @@
 pub mod buckets;
 pub mod emulator;
 pub mod seed;
+pub mod targets;
 pub mod tools;
 
 use std::path::PathBuf;

@@ -585,6 +585,22 @@ impl Member {
             .send()
             .await
             .with_context(|| format!("making bucket {name} public"))?;
+        // Tags travel with the bucket into the inventory (what allow rules match on).
+        s3.put_bucket_tagging()
+            .bucket(name)
+            .tagging(
+                aws_sdk_s3::types::Tagging::builder()
+                    .tag_set(
+                        aws_sdk_s3::types::Tag::builder()
+                            .key("team")
+                            .value("web")
+                            .build()?,
+                    )
+                    .build()?,
+            )
+            .send()
+            .await
+            .with_context(|| format!("tagging bucket {name}"))?;
         Ok(())
     }
 

@@ -3,7 +3,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures::StreamExt;
-use orgsweep_aws::{AccountSession, AwsError, DiscoveryOptions, OrgAccount, Session, Store};
+use orgsweep_aws::{
+    AccountSession, AwsError, CallerRole, DiscoveryOptions, OrgAccount, Organization, Session,
+    Store,
+};
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
 use orgsweep_model::facts::{AccountInfo, Contact, Facts, RESOURCE_SOURCES, Source};
 use orgsweep_model::{
@@ -36,6 +39,9 @@ pub struct ScanOptions {
     /// What the scan looks at and how it judges, by name (flags, settings, baseline): a
     /// resumed scan must have the same, and merged shards too (through its digest).
     pub scope: crate::spool::Scope,
+    /// `Some(name)`: the caller's own account is scanned alone, under that name, without
+    /// asking Organizations (a standalone account of `scan --targets`).
+    pub standalone: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +55,7 @@ impl Default for ScanOptions {
             shard: None,
             discovery: DiscoveryOptions::default(),
             scope: crate::spool::Scope::new(),
+            standalone: None,
         }
     }
 }
@@ -102,6 +109,7 @@ struct Outcome {
     scanned: bool,
     contacts: BTreeMap<String, Contact>,
     credential_report_generated_at: Option<OffsetDateTime>,
+    spend: Option<orgsweep_model::Spend>,
     coverage: Vec<Coverage>,
     findings: Vec<Finding>,
     inventory: Vec<InventoryItem>,
@@ -162,14 +170,20 @@ pub async fn scan(
     stop: &AtomicBool,
 ) -> Result<ScanOutcome, EngineError> {
     let mut started_at = OffsetDateTime::now_utc();
-    let organization = session
-        .organization(options.discovery)
-        .await
-        .map_err(EngineError::Organization)?;
-    let caller_role = session
-        .caller_role(&organization)
-        .await
-        .map_err(EngineError::Caller)?;
+    let (organization, caller_role) = match &options.standalone {
+        Some(name) => (standalone(session, name), CallerRole::Management),
+        None => {
+            let organization = session
+                .organization(options.discovery)
+                .await
+                .map_err(EngineError::Organization)?;
+            let caller_role = session
+                .caller_role(&organization)
+                .await
+                .map_err(EngineError::Caller)?;
+            (organization, caller_role)
+        }
+    };
     let management_id = organization.management_account_id.clone();
     info!(
         management_account = %management_id,
@@ -307,6 +321,7 @@ pub async fn scan(
             events_source: Some(events.description),
             shard,
             scope_digest: Some(scope_digest(&options.scope)),
+            targets: Vec::new(),
         },
         accounts: Vec::new(),
         coverage: Vec::new(),
@@ -348,6 +363,26 @@ pub async fn scan(
         report: Box::new(report),
         spool,
     })
+}
+
+/// The caller's own account as an organization of one, scanned with the caller's credentials.
+fn standalone(session: &Session, name: &str) -> Organization {
+    let id = session.caller().account_id.clone();
+    Organization {
+        id: None,
+        management_account_id: id.clone(),
+        accounts: vec![OrgAccount {
+            id,
+            name: name.to_owned(),
+            email: String::new(),
+            status: "ACTIVE".to_owned(),
+            ou_ids: Vec::new(),
+            ou_path: String::new(),
+            tags: BTreeMap::new(),
+            ou_path_error: None,
+            tags_error: None,
+        }],
+    }
 }
 
 /// What every account's task needs, shared.
@@ -442,6 +477,9 @@ fn report_account(account: &OrgAccount, outcome: &Outcome) -> Account {
         scanned: outcome.scanned,
         contacts: outcome.contacts.clone(),
         credential_report_generated_at: outcome.credential_report_generated_at,
+        spend: outcome.spend,
+        customer: None,
+        target: None,
     }
 }
 
@@ -545,6 +583,7 @@ async fn scan_account(
         .credential_report
         .as_ref()
         .and_then(|r| r.generated_at);
+    outcome.spend = facts.facts.account_spend.as_ref().map(spend_of);
     if let Some(contacts) = &facts.facts.alternate_contacts {
         for (kind, contact) in [
             ("SECURITY", &contacts.security),
@@ -583,11 +622,28 @@ async fn scan_account(
         },
     };
 
+    // Buckets are listed once per account (global); each region is given its own.
+    let mut regional_sources = sources_of(Scope::Region);
+    let buckets = regional_sources
+        .remove(&Source::S3Buckets)
+        .then(|| account_buckets(&facts));
     let regional: Vec<(String, CollectedFacts)> = futures::stream::iter(regions)
         .map(|region| {
             let aws = &aws;
+            let sources = regional_sources.clone();
+            let buckets = buckets.as_ref();
             async move {
-                let facts = collect(aws, sources_of(Scope::Region), &region).await;
+                let mut facts = collect(aws, sources, &region).await;
+                match buckets {
+                    Some(Ok(all)) => {
+                        facts.facts.s3_buckets =
+                            Some(all.iter().filter(|b| b.region == region).cloned().collect());
+                    }
+                    Some(Err(err)) => {
+                        facts.failed.insert(Source::S3Buckets, err.clone());
+                    }
+                    None => {}
+                }
                 (region, facts)
             }
         })
@@ -609,6 +665,40 @@ async fn scan_account(
         );
     }
     finish(outcome, id, identity)
+}
+
+/// The totals of the account's charges, for the report (the checks judge the details).
+fn spend_of(spend: &orgsweep_model::facts::AccountSpend) -> orgsweep_model::Spend {
+    let cents = |m: &orgsweep_model::facts::MonthSpend| {
+        let total: f64 = m.services.values().filter(|v| v.is_finite()).sum();
+        // Rounded to the cent; a total beyond i64 cents is not a bill.
+        (total * 100.0)
+            .round()
+            .clamp(i64::MIN as f64, i64::MAX as f64) as i64
+    };
+    orgsweep_model::Spend {
+        previous_month_cents: cents(&spend.previous_month),
+        previous_month_days: spend.previous_month.days,
+        current_month_cents: cents(&spend.current_month),
+        current_month_days: spend.current_month.days,
+    }
+}
+
+/// The account's buckets as its account scope collected them, or why they are missing.
+fn account_buckets(
+    facts: &CollectedFacts,
+) -> Result<Vec<orgsweep_model::facts::S3Bucket>, AwsError> {
+    match (
+        &facts.facts.s3_buckets,
+        facts.failed.get(&Source::S3Buckets),
+    ) {
+        (Some(buckets), _) => Ok(buckets.clone()),
+        (None, Some(err)) => Err(err.clone()),
+        (None, None) => Err(AwsError::Other {
+            operation: "s3:ListBuckets",
+            message: "the account's buckets were not collected".to_owned(),
+        }),
+    }
 }
 
 /// Marks the findings about orgsweep's own identity: info severity, never contained.

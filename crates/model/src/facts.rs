@@ -44,11 +44,14 @@ pub enum Source {
     HealthEvents,
     /// guardduty:ListDetectors + GetDetector + ListFindings + GetFindings in one region.
     GuardDuty,
-    /// iam:GenerateServiceLastAccessedDetails + GetServiceLastAccessedDetails for every user
-    /// and role.
+    /// iam:GenerateServiceLastAccessedDetails + GetServiceLastAccessedDetails for the
+    /// principals of interest (new keys, quarantined, console without MFA, new principals;
+    /// at most 25 per account, see `principals_of_interest` in the aws crate), not for every
+    /// user and role: each is a job IAM runs and is polled for.
     LastAccessed,
-    /// s3:ListBuckets (global) with each bucket's location, policy status, public access
-    /// block and tags, plus the account's own public access block (s3control).
+    /// s3:ListBuckets (global) with each bucket's location, policy status and public access
+    /// block, plus the account's own public access block (s3control). Bucket tags are not
+    /// read.
     S3Buckets,
 }
 
@@ -210,8 +213,10 @@ pub struct TrailEvent {
     pub resources: Vec<String>,
 }
 
-/// Every source that feeds the resource inventory of a region.
-pub const RESOURCE_SOURCES: [Source; 21] = [
+/// Every source that feeds the resource inventory of a region. S3 buckets are listed once
+/// per account ([`Source::S3Buckets`], global) and each region's facts get the buckets that
+/// live in it, so a bucket is judged and inventoried in its own region like any resource.
+pub const RESOURCE_SOURCES: [Source; 22] = [
     Source::Ec2Instances,
     Source::Ec2Resources(ResourceKind::Volume),
     Source::Ec2Resources(ResourceKind::Snapshot),
@@ -233,7 +238,11 @@ pub const RESOURCE_SOURCES: [Source; 21] = [
     Source::Ec2Resources(ResourceKind::LightsailInstance),
     Source::Ec2Resources(ResourceKind::RdsInstance),
     Source::Ec2Resources(ResourceKind::RdsSnapshot),
+    Source::S3Buckets,
 ];
+
+/// The inventory `resource_type` of S3 buckets (their id is the bucket name).
+pub const S3_BUCKET: &str = "s3_bucket";
 
 /// One inventoried resource of any kind, seen the same way by the inventory and the checks.
 #[derive(Debug, Clone, Copy)]
@@ -311,7 +320,17 @@ impl Facts {
                 instance_type: r.instance_type.as_deref(),
             })
         });
-        instances.chain(others)
+        let buckets = self.s3_buckets.iter().flatten().map(|b| ResourceView {
+            resource_type: S3_BUCKET,
+            id: &b.name,
+            created_at: b.created_at,
+            state: None,
+            tags: &b.tags,
+            instance: None,
+            shared_with: &[],
+            instance_type: None,
+        });
+        instances.chain(others).chain(buckets)
     }
 
     /// The first resource source of [`RESOURCE_SOURCES`] that was not collected.
@@ -319,6 +338,7 @@ impl Facts {
         RESOURCE_SOURCES.into_iter().find(|s| match s {
             Source::Ec2Instances => self.ec2_instances.is_none(),
             Source::Ec2Resources(kind) => !self.ec2_resources.contains_key(kind),
+            Source::S3Buckets => self.s3_buckets.is_none(),
             _ => false,
         })
     }
@@ -837,7 +857,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_an_inventory_source_with_its_own_names() {
-        assert_eq!(RESOURCE_SOURCES.len(), ResourceKind::ALL.len() + 1);
+        assert_eq!(RESOURCE_SOURCES.len(), ResourceKind::ALL.len() + 2);
         for kind in ResourceKind::ALL {
             assert!(
                 RESOURCE_SOURCES.contains(&Source::Ec2Resources(kind)),

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod merge;
 mod report;
 mod severity;
+pub mod targets;
 
 pub use report::*;
 pub use severity::{ParseSeverityError, Severity};

@@ -106,33 +106,8 @@ pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, MergeError> {
     let mut merged = parts.remove(0);
     merged.run.shard = None;
     for part in parts {
-        merged.run.started_at = merged.run.started_at.min(part.run.started_at);
-        merged.run.finished_at = merged.run.finished_at.max(part.run.finished_at);
-        merged.run.regions.extend(part.run.regions);
-        if merged.run.events_source != part.run.events_source
-            && let Some(source) = part.run.events_source
-        {
-            let joined = match merged.run.events_source.take() {
-                Some(mine) => format!("{mine}; {source}"),
-                None => source,
-            };
-            merged.run.events_source = Some(joined);
-        }
-        merged.accounts.extend(part.accounts);
-        merged.coverage.extend(part.coverage);
-        merged.findings.extend(part.findings);
-        merged.inventory.extend(part.inventory);
-        let stats = &mut merged.stats;
-        stats.duration_ms = stats.duration_ms.max(part.stats.duration_ms);
-        for (call, n) in part.stats.api_calls {
-            *stats.api_calls.entry(call).or_default() += n;
-        }
-        stats.throttled += part.stats.throttled;
-        stats.retries += part.stats.retries;
-        stats.resumed_accounts += part.stats.resumed_accounts;
+        absorb(&mut merged, part);
     }
-    merged.run.regions.sort();
-    merged.run.regions.dedup();
 
     // The accounts of a missing shard: listed, not scanned, and a gap each.
     let present: BTreeSet<u32> = seen.keys().copied().collect();
@@ -164,6 +139,41 @@ pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, MergeError> {
     }
     merged.sort();
     Ok(merged)
+}
+
+/// Adds `part`'s accounts, coverage, findings, inventory and counters to `merged`, and
+/// widens its run to cover both (times, regions, events sources).
+pub(crate) fn absorb(merged: &mut Report, part: Report) {
+    merged.run.started_at = merged.run.started_at.min(part.run.started_at);
+    merged.run.finished_at = merged.run.finished_at.max(part.run.finished_at);
+    merged.run.regions.extend(part.run.regions);
+    merged.run.regions.sort();
+    merged.run.regions.dedup();
+    if let Some(source) = part.run.events_source
+        && !merged
+            .run
+            .events_source
+            .as_deref()
+            .is_some_and(|mine| mine.split("; ").any(|s| s == source))
+    {
+        let joined = match merged.run.events_source.take() {
+            Some(mine) => format!("{mine}; {source}"),
+            None => source,
+        };
+        merged.run.events_source = Some(joined);
+    }
+    merged.accounts.extend(part.accounts);
+    merged.coverage.extend(part.coverage);
+    merged.findings.extend(part.findings);
+    merged.inventory.extend(part.inventory);
+    let stats = &mut merged.stats;
+    stats.duration_ms = stats.duration_ms.max(part.stats.duration_ms);
+    for (call, n) in part.stats.api_calls {
+        *stats.api_calls.entry(call).or_default() += n;
+    }
+    stats.throttled += part.stats.throttled;
+    stats.retries += part.stats.retries;
+    stats.resumed_accounts += part.stats.resumed_accounts;
 }
 
 #[cfg(test)]

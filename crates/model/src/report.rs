@@ -71,6 +71,67 @@ pub struct Run {
     /// agree on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_digest: Option<String>,
+    /// The organizations and standalone accounts of a multi-target run (`scan --targets`),
+    /// each with its customer; empty for a scan of one organization.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+}
+
+/// An account's charges over two periods, in whole cents so reports compare exactly;
+/// negative when credits exceed charges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Spend {
+    /// The previous calendar month.
+    pub previous_month_cents: i64,
+    pub previous_month_days: u32,
+    /// The current month up to yesterday (UTC); zero days on the first of a month.
+    pub current_month_cents: i64,
+    pub current_month_days: u32,
+}
+
+impl Spend {
+    /// This month's daily rate over last month's: `None` when either period has no day or
+    /// last month cost nothing.
+    pub fn daily_ratio(&self) -> Option<f64> {
+        if self.previous_month_days == 0 || self.current_month_days == 0 {
+            return None;
+        }
+        let before = self.previous_month_cents as f64 / f64::from(self.previous_month_days);
+        let now = self.current_month_cents as f64 / f64::from(self.current_month_days);
+        (before > 0.0).then(|| now / before)
+    }
+}
+
+/// One target of a multi-target run: an organization or a standalone account, reached with
+/// its own credentials, and whether it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Target {
+    /// Unique in the run; names the target's journal below the output location.
+    pub name: String,
+    /// Who the target belongs to: the report groups accounts, findings and the plan by it.
+    pub customer: String,
+    pub kind: TargetKind,
+    /// The organization's id (`o-…`), once discovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// The management account of an organization, or the standalone account itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The identity the target was scanned as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    /// The accounts of the target in the report.
+    pub accounts: usize,
+    /// Why the target could not be scanned (it is also a coverage gap); absent when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Organization,
+    Account,
 }
 
 fn default_partition() -> String {
@@ -92,6 +153,7 @@ impl Default for Run {
             events_source: None,
             shard: None,
             scope_digest: None,
+            targets: Vec::new(),
         }
     }
 }
@@ -161,6 +223,15 @@ pub struct Account {
     )]
     #[schemars(with = "Option<Rfc3339>")]
     pub credential_report_generated_at: Option<OffsetDateTime>,
+    /// The account's charges from Cost Explorer (unblended, USD), last month and this month
+    /// to date; absent when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend: Option<Spend>,
+    /// The customer (and the target, see `run.targets`) of a multi-target run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 #[derive(
@@ -450,6 +521,7 @@ pub(crate) mod tests {
                 events_source: None,
                 shard: None,
                 scope_digest: None,
+                targets: Vec::new(),
             },
             accounts: vec![Account {
                 account_id: "111111111111".to_owned(),
@@ -462,6 +534,9 @@ pub(crate) mod tests {
                 scanned: true,
                 contacts: BTreeMap::new(),
                 credential_report_generated_at: None,
+                spend: None,
+                customer: None,
+                target: None,
             }],
             coverage: [None, Some("us-east-1")]
                 .into_iter()
@@ -478,6 +553,27 @@ pub(crate) mod tests {
             stats: Stats::default(),
             previous: None,
         }
+    }
+
+    #[test]
+    fn spend_compares_daily_rates_and_knows_when_it_cannot() {
+        let spend = Spend {
+            previous_month_cents: 31_000,
+            previous_month_days: 31,
+            current_month_cents: 10_000,
+            current_month_days: 2,
+        };
+        assert_eq!(spend.daily_ratio(), Some(5.0));
+        let first_of_month = Spend {
+            current_month_days: 0,
+            ..spend
+        };
+        assert_eq!(first_of_month.daily_ratio(), None);
+        let new = Spend {
+            previous_month_cents: 0,
+            ..spend
+        };
+        assert_eq!(new.daily_ratio(), None, "no rate to compare with");
     }
 
     #[test]

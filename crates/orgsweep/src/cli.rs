@@ -132,6 +132,17 @@ pub struct ScanArgs {
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 
+    /// Scan several organizations and standalone accounts in one run (an MSP's customers):
+    /// a TOML file of [[organization]] and [[account]] entries, each with its own profile,
+    /// role ARN and external id and a customer label (see the README). One report groups
+    /// them by customer; a target that cannot be reached is a coverage gap.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["accounts", "exclude_accounts", "ou", "shard", "external_id"]
+    )]
+    pub targets: Option<std::path::PathBuf>,
+
     /// Scan only these account ids.
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     pub accounts: Vec<String>,

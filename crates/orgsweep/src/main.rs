@@ -4,6 +4,7 @@
 mod cli;
 mod progress;
 mod storage;
+mod targets;
 
 /// Prints to stdout; a closed pipe (`orgsweep diff … | head -1`) ends the program quietly
 /// instead of panicking like `println!`.
@@ -448,7 +449,17 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(path) => ConfigFile::load(path)?,
         None => ConfigFile::default(),
     };
-    let options = scan_options(&args, &config)?;
+    let mut options = scan_options(&args, &config)?;
+    let targets = match &args.targets {
+        Some(path) => {
+            let targets = orgsweep_config::load_targets(path).context("--targets")?;
+            options
+                .scope
+                .insert("targets".to_owned(), targets.digest.clone());
+            Some(targets)
+        }
+        None => None,
+    };
     if let Some(region) = &args.security_hub {
         region_list("--security-hub", vec![region.clone()])?;
     }
@@ -509,8 +520,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let result = runtime.block_on(async {
-        let session = Session::connect(session_options, Limits::default()).await?;
-        let store = Store::open(out.clone(), Some(&session), args.sse_kms_key.clone()).await?;
+        // The scan's own identity: the organization's, or with --targets only what an S3
+        // output or the Security Hub export needs (each target connects with its own
+        // credentials).
+        let home = if targets.is_none()
+            || !matches!(out, Location::Local(_))
+            || args.security_hub.is_some()
+        {
+            Some(Session::connect(session_options.clone(), Limits::default()).await?)
+        } else {
+            None
+        };
+        let store = Store::open(out.clone(), home.as_ref(), args.sse_kms_key.clone()).await?;
         let start = match start {
             Some(start) => start,
             None => check_out(&args, &store, &scope_digest).await?,
@@ -520,25 +541,64 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(path) = args.previous.as_deref().filter(|_| previous_is_s3) {
             previous = Some(
-                storage::read_report(path, &access, Some(&session))
+                storage::read_report(path, &access, home.as_ref())
                     .await
                     .context("--previous")?,
             );
         }
         watch_signals(stop.clone());
         let progress = progress::Reporter::new(interactive);
-        let journal = orgsweep_engine::Journal {
-            out: &store,
-            resume: start == Start::Resume,
-        };
-        let outcome = orgsweep_engine::scan(&session, &options, &progress, journal, &stop)
-            .await
-            .map_err(|e| locate_region_error(e, &args, &config))?;
-        progress.finish();
-        let (report, spool) = match outcome {
-            orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, spool),
-            orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
-                return anyhow::Ok(Err(NoReport::Interrupted { done, total }));
+        let resume = start == Start::Resume;
+        let (report, spools) = if let Some(targets) = &targets {
+            // The run's own spool records its scope (the targets file's digest among it), so
+            // --resume continues only the same targets; each target journals below it.
+            let top = if resume {
+                orgsweep_engine::Spool::resume(&store, &options.scope).await?
+            } else {
+                orgsweep_engine::Spool::create(
+                    &store,
+                    options.scope.clone(),
+                    OffsetDateTime::now_utc(),
+                )
+                .await?
+            };
+            let outcome = targets::scan_targets(
+                &targets.entries,
+                &session_options,
+                &options,
+                &store,
+                resume,
+                &progress,
+                &stop,
+            )
+            .await?;
+            progress.finish();
+            match outcome {
+                targets::TargetsOutcome::Complete { report, mut spools } => {
+                    spools.push(top);
+                    (*report, spools)
+                }
+                targets::TargetsOutcome::Interrupted { done, total } => {
+                    return anyhow::Ok(Err(NoReport::Interrupted { done, total }));
+                }
+            }
+        } else {
+            let Some(session) = home.as_ref() else {
+                bail!("no AWS session for the organization");
+            };
+            let journal = orgsweep_engine::Journal {
+                out: &store,
+                resume,
+            };
+            let outcome = orgsweep_engine::scan(session, &options, &progress, journal, &stop)
+                .await
+                .map_err(|e| locate_region_error(e, &args, &config))?;
+            progress.finish();
+            match outcome {
+                orgsweep_engine::ScanOutcome::Complete { report, spool } => (*report, vec![spool]),
+                orgsweep_engine::ScanOutcome::Interrupted { done, total } => {
+                    return anyhow::Ok(Err(NoReport::Interrupted { done, total }));
+                }
             }
         };
         let mut report = report;
@@ -546,15 +606,19 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             orgsweep_model::diff::attach_previous(&mut report, previous);
         }
         let written = storage::write_report(&store, &report, &args.format).await?;
-        // The report is written: the journal has served its purpose.
-        if let Err(err) = spool.remove().await
-            && !args.quiet
-        {
-            eprintln!("warning: {err}");
+        // The report is written: the journals have served their purpose.
+        for spool in spools {
+            if let Err(err) = spool.remove().await
+                && !args.quiet
+            {
+                eprintln!("warning: {err}");
+            }
         }
-        let hub = match &args.security_hub {
-            Some(region) => Some(export_to_security_hub(&session, region, &report).await),
-            None => None,
+        let hub = match (&args.security_hub, &home) {
+            (Some(region), Some(session)) => {
+                Some(export_to_security_hub(session, region, &report).await)
+            }
+            _ => None,
         };
         anyhow::Ok(Ok((report, written, hub)))
     })?;

@@ -81,6 +81,12 @@ impl Reporter {
 
 impl Progress for Reporter {
     fn accounts_selected(&self, total: usize, resumed: usize) {
+        // Several targets (`--targets`) each announce their accounts: one bar counts them all.
+        if let Some(bar) = self.bar.get() {
+            bar.inc_length(total as u64);
+            bar.inc(resumed as u64);
+            return;
+        }
         if self.interactive {
             let bar = ProgressBar::new(total as u64);
             bar.set_position(resumed as u64);

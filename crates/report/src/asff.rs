@@ -182,6 +182,23 @@ fn non_blank<'a>(candidates: &[&'a str]) -> &'a str {
         .unwrap_or("orgsweep finding")
 }
 
+/// The account whose custom integration imports `finding`: the organization's management
+/// account, or in a multi-target report (`scan --targets`) that of the finding's own target
+/// (its management account, or the standalone account itself).
+fn importer<'a>(report: &'a Report, finding: &'a Finding) -> &'a str {
+    if !report.run.management_account_id.is_empty() {
+        return &report.run.management_account_id;
+    }
+    report
+        .accounts
+        .iter()
+        .find(|a| a.account_id == finding.account_id)
+        .and_then(|a| a.target.as_deref())
+        .and_then(|name| report.run.targets.iter().find(|t| t.name == name))
+        .and_then(|t| t.account_id.as_deref())
+        .unwrap_or(&finding.account_id)
+}
+
 fn asff_finding(
     report: &Report,
     names: &HashMap<&str, &str>,
@@ -192,7 +209,7 @@ fn asff_finding(
     record_state: &str,
 ) -> Value {
     let region = home_region(finding);
-    let management = &report.run.management_account_id;
+    let management = importer(report, finding);
     let title = non_blank(&[&finding.title, &finding.check_id]);
     let description = non_blank(&[&finding.detail, &finding.title, &finding.check_id]);
 

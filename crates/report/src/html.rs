@@ -15,12 +15,12 @@
 //! report.json") so it stays small enough to open.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use askama::Template;
 use orgsweep_model::{
     Account, Change, Coverage, CoverageStatus, Finding, GLOBAL_REGION, InventoryItem, Report,
-    Severity,
+    Severity, Spend,
 };
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -28,6 +28,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::RenderError;
+use crate::customers::{customers, kind_name, run_scope, target_id};
 use crate::plan::{phase_name, phase_of, plan_key};
 
 /// The page's only script, included verbatim by the template; its hash goes into the CSP so
@@ -66,6 +67,9 @@ const INVENTORY_ROWS: usize = 500;
 const HEATMAP_ROWS: usize = 200;
 const TIMELINE_CAP: usize = 1000;
 const CHART_ACCOUNTS: usize = 20;
+const SPEND_CAP: usize = 500;
+/// Billing findings linked from one row of the spend table; the rest are counted.
+const SPEND_FLAGS: usize = 3;
 const ACTIVITY_ACCOUNTS: usize = 12;
 
 /// Longest value shown (characters); a 1 MB tag must not become a 1 MB page.
@@ -90,6 +94,9 @@ struct Page<'a> {
     tool_version: Text<'a>,
     schema_version: u32,
     management_account_id: Text<'a>,
+    /// "3 targets · 2 customers" for a multi-target report, shown instead of the management
+    /// account and organization it does not have.
+    run_scope: Option<String>,
     organization_id: Option<Text<'a>>,
     caller_arn: Option<Text<'a>>,
     events_source: Option<Text<'a>>,
@@ -101,6 +108,9 @@ struct Page<'a> {
     expected_regions: Text<'a>,
     verdict: Verdict,
     counts: Vec<SeverityCount>,
+    /// One row per customer of a multi-target report; empty for one organization, whose page
+    /// is then exactly as it always was (no customer column anywhere either).
+    customers: Vec<CustomerRow<'a>>,
     blocked: Vec<ScopeRow<'a>>,
     blocked_more: usize,
     triage: Vec<TriageAccount<'a>>,
@@ -109,6 +119,9 @@ struct Page<'a> {
     matrix: Vec<MatrixRow<'a>>,
     matrix_more: usize,
     charts: Charts<'a>,
+    /// Charges per account, this month against last; `None` when no account has them
+    /// (Cost Explorer not read, or a report of an older version), and then nothing shows.
+    spend: Option<SpendTable<'a>>,
     causes: Vec<Cause<'a>>,
     gap_entries: usize,
     changed: Option<Changed<'a>>,
@@ -146,9 +159,40 @@ struct SeverityCount {
     count: usize,
 }
 
+/// The severities counted per customer: the ones an MSP reports on (info is noise there).
+const CUSTOMER_SEVERITIES: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
+
+/// One customer of a multi-target report: what was scanned of it, how bad, and what could
+/// not be seen, with the error of an unreachable target in plain sight (a customer whose
+/// organization could not be reached would otherwise look clean).
+struct CustomerRow<'a> {
+    /// `None` for accounts no customer claims (a hand-edited report).
+    name: Option<Text<'a>>,
+    targets: Vec<TargetCell<'a>>,
+    accounts: usize,
+    /// Active findings per severity, in [`CUSTOMER_SEVERITIES`] order.
+    counts: Vec<(&'static str, usize)>,
+    /// Failed coverage entries of the customer's accounts, plus its unreachable targets.
+    gaps: usize,
+    unreachable: bool,
+}
+
+struct TargetCell<'a> {
+    name: Text<'a>,
+    kind: &'static str,
+    id: Option<Text<'a>>,
+    error: Option<Text<'a>>,
+}
+
 struct TriageAccount<'a> {
     account_id: Text<'a>,
     account_name: Text<'a>,
+    customer: Option<Text<'a>>,
     items: Vec<TriageItem<'a>>,
     /// Lines past [`TRIAGE_OPEN`], shown in the folded part.
     later: Vec<TriageItem<'a>>,
@@ -172,6 +216,7 @@ struct TriageItem<'a> {
 struct MatrixRow<'a> {
     account_id: Text<'a>,
     account_name: Text<'a>,
+    customer: Option<Text<'a>>,
     /// Per severity, in [`Severity::ALL`] order.
     counts: Vec<(&'static str, usize)>,
     total: usize,
@@ -273,6 +318,44 @@ struct SpendRow<'a> {
     this: String,
 }
 
+/// Every account's charges from Cost Explorer, the accounts the billing checks flagged
+/// first, then the fastest-growing.
+struct SpendTable<'a> {
+    rows: Vec<SpendAccount<'a>>,
+    /// Accounts with charges left out by [`SPEND_CAP`].
+    more: usize,
+    /// Accounts with charges, and those of them with an active `billing.*` finding.
+    accounts: usize,
+    flagged: usize,
+    /// Days of each period, when every account's charges cover the same ones.
+    previous_days: Option<u32>,
+    current_days: Option<u32>,
+    /// Totals over every account with charges, shown or not.
+    total_previous: String,
+    total_current: String,
+    total_change: String,
+}
+
+struct SpendAccount<'a> {
+    account_id: Text<'a>,
+    account_name: Text<'a>,
+    customer: Option<Text<'a>>,
+    previous: String,
+    current: String,
+    /// "×5.0", "new" or "–".
+    change: String,
+    /// The account's active billing findings, most severe first.
+    flags: Vec<SpendFlag<'a>>,
+    flags_more: usize,
+}
+
+struct SpendFlag<'a> {
+    /// Set when the finding is in the findings table, so the link lands.
+    id: Option<&'a str>,
+    severity: &'static str,
+    check_id: Text<'a>,
+}
+
 /// One cause of missing coverage with every scope it hit.
 struct Cause<'a> {
     status: &'static str,
@@ -350,6 +433,8 @@ struct GroupRow<'a> {
     severity: &'static str,
     account_id: Text<'a>,
     account_name: Text<'a>,
+    /// Whose account it is, in a multi-target report.
+    customer: Option<Text<'a>>,
     region: Text<'a>,
     resource_type: Text<'a>,
     resource: Vec<String>,
@@ -395,6 +480,9 @@ struct AccountRow<'a> {
     status: Text<'a>,
     ou_path: Text<'a>,
     scanned: bool,
+    /// The customer and target of a multi-target report's account.
+    customer: Option<Text<'a>>,
+    target: Option<Text<'a>>,
 }
 
 /// Suspicious events of one account, oldest first, from the findings' evidence.
@@ -451,22 +539,31 @@ struct InventoryRow<'a> {
     known: bool,
 }
 
-/// Account names by id, shown next to ids everywhere.
-struct Names<'a>(HashMap<&'a str, &'a str>);
+/// Account names (and, in a multi-target report, customers) by id, shown next to ids
+/// everywhere: a responder must see whose account a finding is in.
+struct Names<'a> {
+    names: HashMap<&'a str, &'a str>,
+    customers: HashMap<&'a str, &'a str>,
+}
 
 impl<'a> Names<'a> {
     fn of(report: &'a Report) -> Self {
-        Names(
-            report
+        Names {
+            names: report
                 .accounts
                 .iter()
                 .map(|a| (a.account_id.as_str(), a.name.as_str()))
                 .collect(),
-        )
+            customers: crate::customers::customer_of_accounts(report),
+        }
     }
 
     fn get(&self, id: &str) -> Text<'a> {
-        visible(self.0.get(id).copied().unwrap_or(""), VALUE_CAP)
+        visible(self.names.get(id).copied().unwrap_or(""), VALUE_CAP)
+    }
+
+    fn customer(&self, id: &str) -> Option<Text<'a>> {
+        self.customers.get(id).map(|c| v(c))
     }
 }
 
@@ -546,6 +643,8 @@ impl<'a> Page<'a> {
                 status: v(&a.status),
                 ou_path: v(&a.ou_path),
                 scanned: a.scanned,
+                customer: a.customer.as_deref().map(v),
+                target: a.target.as_deref().map(v),
             })
             .collect();
 
@@ -555,6 +654,7 @@ impl<'a> Page<'a> {
             None => None,
         };
         let (timeline, timeline_more) = timeline(report, &names);
+        let spend = spend_table(report, &active, &findings);
 
         let stats = &report.stats;
         Ok(Page {
@@ -563,6 +663,7 @@ impl<'a> Page<'a> {
             tool_version: v(&report.tool.version),
             schema_version: report.schema_version,
             management_account_id: v(&run.management_account_id),
+            run_scope: run_scope(report),
             organization_id: run.organization_id.as_deref().map(v),
             caller_arn: run.caller_arn.as_deref().map(v),
             events_source: run.events_source.as_deref().map(v),
@@ -577,6 +678,7 @@ impl<'a> Page<'a> {
             expected_regions: region_list(&run.expected_regions, "not configured"),
             verdict: verdict(report, &active),
             counts,
+            customers: customer_rows(report, &active),
             blocked,
             blocked_more,
             triage_later: triage.iter().map(|a| a.later.len()).sum(),
@@ -589,6 +691,7 @@ impl<'a> Page<'a> {
                 activity: activity_chart(report, &names),
                 spend: spend_chart(report, &names),
             },
+            spend,
             gap_entries: report.gaps().count(),
             causes,
             changed,
@@ -623,7 +726,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// `19,896`: counts in a 10,000-account organization are read at a glance.
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// Commas between groups of three in a string of digits.
+fn group_digits(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -762,6 +869,64 @@ fn verdict(report: &Report, active: &[&Finding]) -> Verdict {
         scope,
         complete,
     }
+}
+
+/// The customers table of a multi-target report (empty for one organization). Findings
+/// count for the customer of their account, muted ones not at all (as everywhere on the
+/// page); a finding in an account the report does not list counts for "no customer".
+fn customer_rows<'a>(report: &'a Report, active: &[&'a Finding]) -> Vec<CustomerRow<'a>> {
+    let list = customers(report);
+    let slot: HashMap<Option<&str>, usize> =
+        list.iter().enumerate().map(|(i, c)| (c.name, i)).collect();
+    let account_slot: HashMap<&str, usize> = report
+        .accounts
+        .iter()
+        .filter_map(|a| Some((a.account_id.as_str(), *slot.get(&a.customer.as_deref())?)))
+        .collect();
+    let mut rows: Vec<CustomerRow<'a>> = list
+        .iter()
+        .map(|c| CustomerRow {
+            name: c.name.map(v),
+            targets: c
+                .targets
+                .iter()
+                .map(|t| TargetCell {
+                    name: v(&t.name),
+                    kind: kind_name(t.kind),
+                    id: target_id(t).map(v),
+                    error: t.error.as_deref().map(|e| visible(e, TEXT_CAP)),
+                })
+                .collect(),
+            accounts: 0,
+            counts: CUSTOMER_SEVERITIES
+                .iter()
+                .map(|s| (s.as_str(), 0))
+                .collect(),
+            gaps: c.targets.iter().filter(|t| t.error.is_some()).count(),
+            unreachable: c.targets.iter().any(|t| t.error.is_some()),
+        })
+        .collect();
+    for a in &report.accounts {
+        if let Some(&i) = account_slot.get(a.account_id.as_str()) {
+            rows[i].accounts += 1;
+        }
+    }
+    for f in active {
+        let i = account_slot
+            .get(f.account_id.as_str())
+            .or_else(|| slot.get(&None));
+        let k = CUSTOMER_SEVERITIES.iter().position(|s| *s == f.severity);
+        if let (Some(&i), Some(k)) = (i, k) {
+            rows[i].counts[k].1 += 1;
+        }
+    }
+    // An unreachable target's own gap names no listed account: it is counted with its target.
+    for c in report.gaps().filter(|c| c.status == CoverageStatus::Failed) {
+        if let Some(&i) = account_slot.get(c.account_id.as_str()) {
+            rows[i].gaps += 1;
+        }
+    }
+    rows
 }
 
 fn scope_row<'a>(c: &'a Coverage, names: &Names<'a>) -> ScopeRow<'a> {
@@ -989,6 +1154,7 @@ fn triage<'a>(
                 accounts.push(TriageAccount {
                     account_id: v(&first.account_id),
                     account_name: names.get(&first.account_id),
+                    customer: names.customer(&first.account_id),
                     items: Vec::new(),
                     later: Vec::new(),
                 });
@@ -1065,6 +1231,7 @@ fn matrix<'a>(
             let row = MatrixRow {
                 account_id: v(id),
                 account_name: names.get(id),
+                customer: names.customer(id),
                 counts: Severity::ALL
                     .iter()
                     .zip(c)
@@ -1253,6 +1420,7 @@ fn findings_table<'a>(
             severity: severity.as_str(),
             account_id: v(&head.account_id),
             account_name: names.get(&head.account_id),
+            customer: names.customer(&head.account_id),
             region: v(&head.region),
             resource_type: v(&head.resource_type),
             resource: breakable(&head.resource_id),
@@ -1824,6 +1992,146 @@ fn spend_chart<'a>(report: &'a Report, names: &Names<'a>) -> Option<SpendChart<'
     })
 }
 
+/// `$1,234.50`, `-$12.00`: whole cents, so no rounding.
+fn usd(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!(
+        "{sign}${}.{:02}",
+        group_digits(&(abs / 100).to_string()),
+        abs % 100
+    )
+}
+
+/// How this month's daily rate compares with last month's: `×5.0`, `new` when last month
+/// cost nothing and this month does, `–` when it cannot be said. The sort key goes with it,
+/// at the precision shown (two rows that read `×15.0` tie, and the amount decides): new
+/// spend ranks above any ratio, unknown below.
+fn spend_change(spend: &Spend) -> (String, f64) {
+    match spend.daily_ratio() {
+        Some(ratio) if ratio.is_finite() => (format!("×{ratio:.1}"), (ratio * 10.0).round()),
+        _ if spend.previous_month_cents == 0
+            && spend.current_month_cents > 0
+            && spend.current_month_days > 0 =>
+        {
+            ("new".to_owned(), f64::INFINITY)
+        }
+        _ => ("–".to_owned(), f64::NEG_INFINITY),
+    }
+}
+
+/// The per-account spend table, from the charges Cost Explorer gave for every scanned
+/// account; the billing checks' findings mark (and link) the rows they flag. `None` when no
+/// account has charges, so older reports render as they did.
+fn spend_table<'a>(
+    report: &'a Report,
+    active: &[&'a Finding],
+    findings: &Findings<'a>,
+) -> Option<SpendTable<'a>> {
+    let with_spend: Vec<(&Account, &Spend)> = report
+        .accounts
+        .iter()
+        .filter_map(|a| Some((a, a.spend.as_ref()?)))
+        .collect();
+    if with_spend.is_empty() {
+        return None;
+    }
+    let shown: HashSet<&str> = findings
+        .main
+        .iter()
+        .chain(&findings.low)
+        .flat_map(|g| g.reasons.iter().map(|r| r.id))
+        .collect();
+    let mut billing: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in active.iter().filter(|f| f.check_id.starts_with("billing.")) {
+        billing.entry(f.account_id.as_str()).or_default().push(f);
+    }
+    for flags in billing.values_mut() {
+        flags.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(plan_key(a).cmp(&plan_key(b)))
+        });
+    }
+
+    let mut ranked: Vec<(&Account, &Spend, bool, String, f64)> = with_spend
+        .iter()
+        .map(|&(a, s)| {
+            let (change, ratio) = spend_change(s);
+            let flagged = billing.contains_key(a.account_id.as_str());
+            (a, s, flagged, change, ratio)
+        })
+        .collect();
+    ranked.sort_by(|x, y| {
+        y.2.cmp(&x.2)
+            .then(y.4.total_cmp(&x.4))
+            .then(y.1.current_month_cents.cmp(&x.1.current_month_cents))
+            .then(x.0.account_id.cmp(&y.0.account_id))
+    });
+
+    let sum = |cents: fn(&Spend) -> i64| {
+        with_spend
+            .iter()
+            .fold(0i64, |total, (_, s)| total.saturating_add(cents(s)))
+    };
+    let same_days = |days: fn(&Spend) -> u32| {
+        let first = days(with_spend[0].1);
+        with_spend
+            .iter()
+            .all(|(_, s)| days(s) == first)
+            .then_some(first)
+    };
+    let previous_days = same_days(|s| s.previous_month_days);
+    let current_days = same_days(|s| s.current_month_days);
+    let total = Spend {
+        previous_month_cents: sum(|s| s.previous_month_cents),
+        previous_month_days: previous_days.unwrap_or(0),
+        current_month_cents: sum(|s| s.current_month_cents),
+        current_month_days: current_days.unwrap_or(0),
+    };
+
+    let accounts = ranked.len();
+    let flagged = ranked.iter().filter(|r| r.2).count();
+    let rows = ranked
+        .into_iter()
+        .take(SPEND_CAP)
+        .map(|(a, s, _, change, _)| {
+            let flags = billing
+                .get(a.account_id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            SpendAccount {
+                account_id: v(&a.account_id),
+                account_name: v(&a.name),
+                customer: a.customer.as_deref().map(v),
+                previous: usd(s.previous_month_cents),
+                current: usd(s.current_month_cents),
+                change,
+                flags: flags
+                    .iter()
+                    .take(SPEND_FLAGS)
+                    .map(|f| SpendFlag {
+                        id: shown.contains(f.id.as_str()).then_some(f.id.as_str()),
+                        severity: f.severity.as_str(),
+                        check_id: v(&f.check_id),
+                    })
+                    .collect(),
+                flags_more: flags.len().saturating_sub(SPEND_FLAGS),
+            }
+        })
+        .collect();
+    Some(SpendTable {
+        rows,
+        more: accounts.saturating_sub(SPEND_CAP),
+        accounts,
+        flagged,
+        previous_days,
+        current_days,
+        total_previous: usd(total.previous_month_cents),
+        total_current: usd(total.current_month_cents),
+        total_change: spend_change(&total).0,
+    })
+}
+
 fn heatmap<'a>(report: &'a Report, names: &Names<'a>) -> Heatmap<'a> {
     let expected = &report.run.expected_regions;
     let unexpected = |r: &str| !expected.is_empty() && !expected.iter().any(|e| e == r);
@@ -2318,6 +2626,25 @@ mod tests {
             breakable("arn:aws:iam::123456789012:user/a-b"),
             ["arn:", "aws:", "iam::", "123456789012:", "user/", "a-b"]
         );
+    }
+
+    #[test]
+    fn dollars_and_rate_changes() {
+        assert_eq!(usd(0), "$0.00");
+        assert_eq!(usd(5), "$0.05");
+        assert_eq!(usd(123_450), "$1,234.50");
+        assert_eq!(usd(-1_200), "-$12.00");
+        assert_eq!(usd(i64::MIN), "-$92,233,720,368,547,758.08");
+        let spend = |previous, current, current_days| Spend {
+            previous_month_cents: previous,
+            previous_month_days: 30,
+            current_month_cents: current,
+            current_month_days: current_days,
+        };
+        assert_eq!(spend_change(&spend(3_000, 5_000, 10)).0, "×5.0");
+        assert_eq!(spend_change(&spend(0, 5_000, 10)).0, "new");
+        assert_eq!(spend_change(&spend(0, 0, 10)).0, "–");
+        assert_eq!(spend_change(&spend(3_000, 0, 0)).0, "–");
     }
 
     #[test]

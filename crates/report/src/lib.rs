@@ -7,6 +7,7 @@
 
 mod asff;
 mod csv;
+mod customers;
 mod html;
 mod ocsf;
 mod plan;

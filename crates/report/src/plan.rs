@@ -15,7 +15,7 @@
 //! commands are always in code spans. A user called `a_b*c*` or a tag `[x](http://evil)`
 //! renders as text, never as emphasis or a link.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use askama::Template;
@@ -23,6 +23,9 @@ use orgsweep_model::{Finding, Report, Severity};
 use sha2::{Digest, Sha256};
 
 use crate::RenderError;
+use crate::customers::{
+    Customer, Reach, RunIn, customer_of_accounts, customers, kind_name, run_scope, target_id,
+};
 use crate::html::{base64, human_time, visible};
 
 /// The guidance's order; a check belongs to the first phase whose prefix matches.
@@ -155,14 +158,18 @@ struct PlanItem<'a> {
     finding: &'a Finding,
     title: Vec<Segment>,
     account_name: String,
-    /// Commands run in the management account with its own credentials, in a member account
-    /// through a role.
-    management: bool,
+    /// Commands run in a management or standalone account with its own credentials (this
+    /// says which, as the plan words it), in a member account through a role.
+    admin: Option<&'static str>,
+    /// The management account a member account's role is assumed from; empty when unknown.
+    from: String,
     account_id: String,
     check_id: String,
     region: String,
     resource_id: String,
     mute_reason: Option<String>,
+    /// What IAM's last-accessed data says the principal did, when the finding carries it.
+    last_use: Option<String>,
     steps: Vec<StepLine>,
 }
 
@@ -177,27 +184,139 @@ struct PlanTier<'a> {
     phases: Vec<PlanPhase<'a>>,
 }
 
-struct Plan<'a> {
-    management_account_id: &'a str,
-    started_at: String,
+/// The work of one customer, or of the whole organization when the report is of one.
+struct PlanSection<'a> {
+    /// `None` for a single organization: its plan is one section, without a heading.
+    customer: Option<PlanCustomer>,
+    /// Findings to act on, muted ones excepted.
+    count: usize,
     tiers: Vec<PlanTier<'a>>,
     /// Accepted risk: listed so the report's links land somewhere, not planned.
     muted: Vec<PlanItem<'a>>,
 }
 
-fn build(report: &Report) -> Plan<'_> {
+/// A customer's heading: who it is and what of theirs was (and was not) scanned, so the
+/// section can be handed over on its own.
+struct PlanCustomer {
+    /// `None` for accounts no customer claims (a hand-edited report).
+    name: Option<String>,
+    targets: Vec<PlanTarget>,
+}
+
+struct PlanTarget {
+    name: String,
+    kind: &'static str,
+    id: Option<String>,
+    /// Why it could not be scanned: none of its accounts is in the plan.
+    error: Option<String>,
+}
+
+impl PlanSection<'_> {
+    /// What an empty section says: nothing to do, or, when part of the customer was not
+    /// scanned, only that nothing was found in the part that was.
+    fn nothing_to_do(&self) -> &'static str {
+        let unreached = self
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.targets.iter().any(|t| t.error.is_some()));
+        if unreached {
+            "No findings in what was scanned; the targets above that were not scanned still need a look."
+        } else {
+            "Nothing to do: the report has no findings to act on."
+        }
+    }
+}
+
+struct Plan<'a> {
+    management_account_id: &'a str,
+    /// "3 targets · 2 customers" for a multi-target report, which has no one management
+    /// account to name.
+    scope: Option<String>,
+    started_at: String,
+    sections: Vec<PlanSection<'a>>,
+    /// The heading level of a tier: 2, or 3 under a customer's heading.
+    tier_level: usize,
+}
+
+impl Plan<'_> {
+    fn count(&self) -> usize {
+        self.sections.iter().map(|s| s.count).sum()
+    }
+
+    fn muted(&self) -> usize {
+        self.sections.iter().map(|s| s.muted.len()).sum()
+    }
+}
+
+fn build<'a>(report: &'a Report) -> Plan<'a> {
     let names: BTreeMap<&str, &str> = report
         .accounts
         .iter()
         .map(|a| (a.account_id.as_str(), a.name.as_str()))
         .collect();
     let management = report.run.management_account_id.as_str();
-    let item = |f| plan_item(f, &names, management);
+    let reach = Reach::of(report);
+    let item = |f: &'a Finding| plan_item(f, &names, reach.run_in(&f.account_id, management));
 
-    let mut planned: Vec<&Finding> = report.findings.iter().filter(|f| !f.muted).collect();
-    planned.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
-    let mut tiers: Vec<PlanTier<'_>> = Vec::new();
-    for f in planned {
+    let mut findings: Vec<&Finding> = report.findings.iter().collect();
+    findings.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
+    let customers = customers(report);
+    let sections = if customers.is_empty() {
+        vec![section(None, &findings, &item)]
+    } else {
+        // Each customer's findings in the plan's order: the same work, handed out per customer.
+        let of = customer_of_accounts(report);
+        let slot: HashMap<Option<&str>, usize> = customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name, i))
+            .collect();
+        let mut buckets: Vec<Vec<&Finding>> = vec![Vec::new(); customers.len()];
+        for f in findings {
+            let customer = of.get(f.account_id.as_str()).copied();
+            if let Some(&i) = slot.get(&customer) {
+                buckets[i].push(f);
+            }
+        }
+        customers
+            .iter()
+            .zip(buckets)
+            .map(|(c, mine)| section(Some(plan_customer(c)), &mine, &item))
+            .collect()
+    };
+    Plan {
+        management_account_id: management,
+        scope: run_scope(report),
+        started_at: human_time(report.run.started_at),
+        tier_level: if customers.is_empty() { 2 } else { 3 },
+        sections,
+    }
+}
+
+fn plan_customer(c: &Customer<'_>) -> PlanCustomer {
+    PlanCustomer {
+        name: c.name.map(|n| visible(n, 200).into_owned()),
+        targets: c
+            .targets
+            .iter()
+            .map(|t| PlanTarget {
+                name: visible(&t.name, 200).into_owned(),
+                kind: kind_name(t.kind),
+                id: target_id(t).map(|id| visible(id, 64).into_owned()),
+                error: t.error.as_deref().map(|e| visible(e, 1024).into_owned()),
+            })
+            .collect(),
+    }
+}
+
+/// One section of the plan from findings already in the plan's order: tiers, then phases.
+fn section<'a>(
+    customer: Option<PlanCustomer>,
+    findings: &[&'a Finding],
+    item: &dyn Fn(&'a Finding) -> PlanItem<'a>,
+) -> PlanSection<'a> {
+    let mut tiers: Vec<PlanTier<'a>> = Vec::new();
+    for &f in findings.iter().filter(|f| !f.muted) {
         let (tier, phase) = (tier_of(f.severity), phase_name(phase_of(&f.check_id)));
         if tiers.last().is_none_or(|t| t.name != TIERS[tier]) {
             tiers.push(PlanTier {
@@ -220,24 +339,68 @@ fn build(report: &Report) -> Plan<'_> {
             p.items.push(item(f));
         }
     }
-    let mut muted: Vec<&Finding> = report.findings.iter().filter(|f| f.muted).collect();
-    muted.sort_by(|a, b| plan_key(a).cmp(&plan_key(b)));
-    Plan {
-        management_account_id: management,
-        started_at: human_time(report.run.started_at),
+    PlanSection {
+        customer,
+        count: tiers.iter().map(|t| t.count).sum(),
         tiers,
-        muted: muted.into_iter().map(item).collect(),
+        muted: findings
+            .iter()
+            .filter(|f| f.muted)
+            .map(|f| item(f))
+            .collect(),
     }
 }
 
-fn plan_item<'a>(f: &'a Finding, names: &BTreeMap<&str, &str>, management: &str) -> PlanItem<'a> {
+/// "Last use …; services used inside the window: ec2, iam." from the evidence the IAM
+/// checks add from IAM's last-accessed data (`last_used`, `services_used_in_window`), so the
+/// responder sees from the plan what the principal was doing. `None` without that evidence:
+/// no data is not "unused".
+fn last_use(f: &Finding) -> Option<String> {
+    let services = f.evidence.get("services_used_in_window")?.as_array()?;
+    let names: Vec<String> = services
+        .iter()
+        .filter_map(|s| s.get("namespace").and_then(serde_json::Value::as_str))
+        .map(|n| visible(n, 64).into_owned())
+        .collect();
+    let more = f
+        .evidence
+        .get("services_used_in_window_more")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    let last = f
+        .evidence
+        .get("last_used")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(
+            || "none recorded".to_owned(),
+            |t| visible(t, 64).into_owned(),
+        );
+    let used = match (names.is_empty(), more) {
+        (true, _) => "none".to_owned(),
+        (false, 0) => names.join(", "),
+        (false, n) => format!("{} and {n} more", names.join(", ")),
+    };
+    Some(format!(
+        "Last use (IAM's last-accessed data): {last}; services used inside the window: {used}."
+    ))
+}
+
+fn plan_item<'a>(f: &'a Finding, names: &BTreeMap<&str, &str>, run_in: RunIn<'_>) -> PlanItem<'a> {
     let tokens = value_tokens(f);
     PlanItem {
         finding: f,
         title: prose_segments(&f.title, &tokens),
         account_name: visible(names.get(f.account_id.as_str()).copied().unwrap_or(""), 200)
             .into_owned(),
-        management: f.account_id == management,
+        admin: match run_in {
+            RunIn::Management => Some("the management account"),
+            RunIn::Standalone => Some("a standalone account"),
+            RunIn::Member { .. } => None,
+        },
+        from: match run_in {
+            RunIn::Member { from } => visible(from, 64).into_owned(),
+            _ => String::new(),
+        },
         account_id: visible(&f.account_id, 64).into_owned(),
         check_id: visible(&f.check_id, 128).into_owned(),
         region: visible(&f.region, 64).into_owned(),
@@ -246,6 +409,7 @@ fn plan_item<'a>(f: &'a Finding, names: &BTreeMap<&str, &str>, management: &str)
             .mute_reason
             .as_deref()
             .map(|r| visible(r, 1024).into_owned()),
+        last_use: last_use(f),
         steps: f
             .remediation
             .iter()
@@ -509,12 +673,18 @@ fn md_anchor(id: &str) -> String {
         .collect()
 }
 
-fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
+/// `## ` for `level` 2.
+fn md_heading(level: usize) -> String {
+    format!("{} ", "#".repeat(level))
+}
+
+fn md_item(out: &mut String, item: &PlanItem<'_>, level: usize) {
     let f = item.finding;
     let _ = writeln!(
         out,
-        "<a id=\"{}\"></a>\n#### \\[{}\\] {}\n",
+        "<a id=\"{}\"></a>\n{}\\[{}\\] {}\n",
         md_anchor(&step_anchor(f)),
+        md_heading(level),
         f.severity.as_str(),
         md_segments(&item.title)
     );
@@ -523,14 +693,17 @@ fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
     } else {
         format!(" {}", md_code(&item.account_name))
     };
-    let role = if item.management {
-        "the management account: use its administrator credentials".to_owned()
-    } else {
-        format!(
+    let role = match item.admin {
+        Some(what) => format!("{what}: use its administrator credentials"),
+        None if item.from.is_empty() => format!(
+            "assume {} or your remediation role in it, from its organization's management account",
+            md_code(MEMBER_ROLE)
+        ),
+        None => format!(
             "assume {} or your remediation role in it, from the management account {}",
             md_code(MEMBER_ROLE),
-            md_code(management_account_id)
-        )
+            md_code(&item.from)
+        ),
     };
     let _ = writeln!(
         out,
@@ -549,6 +722,9 @@ fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
     if let Some(reason) = &item.mute_reason {
         let _ = writeln!(out, "\nMuted (accepted risk): {}", md_text(reason));
     }
+    if let Some(used) = &item.last_use {
+        let _ = writeln!(out, "\n{}", md_text(used));
+    }
     let _ = writeln!(out);
     for step in &item.steps {
         let person = if step.person { "**\\[person\\]** " } else { "" };
@@ -557,57 +733,119 @@ fn md_item(out: &mut String, item: &PlanItem<'_>, management_account_id: &str) {
     let _ = writeln!(out);
 }
 
-/// The plan as Markdown with `- [ ]` checkboxes, ordered across the organization.
+/// The plan as Markdown with `- [ ]` checkboxes, ordered across the organization; for a
+/// multi-target report, one section per customer, each in that order.
 pub fn plan_markdown(report: &Report) -> String {
     let plan = build(report);
-    let management = visible(plan.management_account_id, 64);
     let mut out = String::new();
-    let total: usize = plan.tiers.iter().map(|t| t.count).sum();
-    let _ = writeln!(
-        out,
-        "# Remediation plan for organization {}\n\n\
-         From the scan started {}: {total} findings to work through{}. \
-         The order is for the whole organization: critical and high findings in every account \
-         first, in the guidance's phases (contain credentials, review activity, resources, \
-         account details, root MFA), then medium, then low and info. Each finding says which \
-         account its commands run in: the management account {} with its administrator \
-         credentials, a member account by assuming {} or your remediation role in it. Steps \
-         marked **\\[person\\]** need a human decision or sign-in.\n",
-        md_code(&management),
-        md_text(&plan.started_at),
-        if plan.muted.is_empty() {
-            String::new()
-        } else {
-            format!(" ({} more muted as accepted risk)", plan.muted.len())
-        },
-        md_code(&management),
-        md_code(MEMBER_ROLE),
-    );
-    if plan.tiers.is_empty() {
+    let muted = if plan.muted() == 0 {
+        String::new()
+    } else {
+        format!(" ({} more muted as accepted risk)", plan.muted())
+    };
+    if let Some(scope) = &plan.scope {
         let _ = writeln!(
             out,
-            "Nothing to do: the report has no findings to act on.\n"
+            "# Remediation plan for {}\n\n\
+             From the scan started {}: {} findings to work through{muted}. \
+             Each customer has its own section, to hand over as it is. Within it, critical and \
+             high findings in every account come first, in the guidance's phases (contain \
+             credentials, review activity, resources, account details, root MFA), then medium, \
+             then low and info. Each finding says which account its commands run in: an \
+             organization's management account or a standalone account with its administrator \
+             credentials, a member account by assuming {} or your remediation role in it from \
+             its organization's management account. Steps marked **\\[person\\]** need a \
+             human decision or sign-in.\n",
+            md_text(scope),
+            md_text(&plan.started_at),
+            plan.count(),
+            md_code(MEMBER_ROLE),
+        );
+    } else {
+        let management = visible(plan.management_account_id, 64);
+        let _ = writeln!(
+            out,
+            "# Remediation plan for organization {}\n\n\
+             From the scan started {}: {} findings to work through{muted}. \
+             The order is for the whole organization: critical and high findings in every account \
+             first, in the guidance's phases (contain credentials, review activity, resources, \
+             account details, root MFA), then medium, then low and info. Each finding says which \
+             account its commands run in: the management account {} with its administrator \
+             credentials, a member account by assuming {} or your remediation role in it. Steps \
+             marked **\\[person\\]** need a human decision or sign-in.\n",
+            md_code(&management),
+            md_text(&plan.started_at),
+            plan.count(),
+            md_code(&management),
+            md_code(MEMBER_ROLE),
         );
     }
-    for tier in &plan.tiers {
-        let _ = writeln!(out, "## {} ({})\n", tier.name, tier.count);
-        for phase in &tier.phases {
-            let _ = writeln!(out, "### {}\n", phase.name);
-            for item in &phase.items {
-                md_item(&mut out, item, &management);
+    let level = plan.tier_level;
+    for section in &plan.sections {
+        if let Some(customer) = &section.customer {
+            md_customer(&mut out, customer, section.count, level - 1);
+        }
+        if section.tiers.is_empty() {
+            let _ = writeln!(out, "{}\n", section.nothing_to_do());
+        }
+        for tier in &section.tiers {
+            let _ = writeln!(out, "{}{} ({})\n", md_heading(level), tier.name, tier.count);
+            for phase in &tier.phases {
+                let _ = writeln!(out, "{}{}\n", md_heading(level + 1), phase.name);
+                for item in &phase.items {
+                    md_item(&mut out, item, level + 2);
+                }
+            }
+        }
+        if !section.muted.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}Muted (accepted risk)\n\nNot planned: a mute rule accepted these. Listed so nothing is silently missing.\n",
+                md_heading(level)
+            );
+            for item in &section.muted {
+                md_item(&mut out, item, level + 2);
             }
         }
     }
-    if !plan.muted.is_empty() {
-        let _ = writeln!(
-            out,
-            "## Muted (accepted risk)\n\nNot planned: a mute rule accepted these. Listed so nothing is silently missing.\n"
-        );
-        for item in &plan.muted {
-            md_item(&mut out, item, &management);
+    out
+}
+
+/// A customer's heading, its targets, and any target that could not be scanned, stated
+/// where the customer's reader cannot miss it: no step for it means nothing was seen.
+fn md_customer(out: &mut String, customer: &PlanCustomer, count: usize, level: usize) {
+    let heading = match &customer.name {
+        Some(name) => format!("Customer {}", md_code(name)),
+        None => "Accounts of no customer".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "{}{heading} ({count} {})\n",
+        md_heading(level),
+        if count == 1 { "finding" } else { "findings" }
+    );
+    if !customer.targets.is_empty() {
+        let targets: Vec<String> = customer
+            .targets
+            .iter()
+            .map(|t| match &t.id {
+                Some(id) => format!("{} ({} {})", md_code(&t.name), t.kind, md_code(id)),
+                None => format!("{} ({})", md_code(&t.name), t.kind),
+            })
+            .collect();
+        let _ = writeln!(out, "Targets: {}.\n", targets.join(", "));
+    }
+    for t in &customer.targets {
+        if let Some(error) = &t.error {
+            let _ = writeln!(
+                out,
+                "**Not scanned**: target {} could not be scanned: {}. Nothing in it was looked \
+                 at: no step for it means nothing was seen, not that nothing is wrong.\n",
+                md_code(&t.name),
+                md_text(error)
+            );
         }
     }
-    out
 }
 
 /// The plan page's only style; its hash goes into the CSP like the report's.
@@ -682,6 +920,35 @@ mod tests {
         assert!(html.contains("type=\"checkbox\""));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
         assert!(html.contains("<code>aws iam update-access-key --status Inactive</code>"));
+    }
+
+    #[test]
+    fn a_principal_s_last_use_is_in_both_plans_and_absent_without_data() {
+        let mut report = sample_report();
+        let plain_md = plan_markdown(&report);
+        assert!(!plain_md.contains("Last use"), "no data is not \"unused\"");
+        report.findings[0].evidence.insert(
+            "services_used_in_window".to_owned(),
+            serde_json::json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "<b>iam</b>", "last_authenticated": "2026-11-22T12:00:00Z"}
+            ]),
+        );
+        report.findings[0].evidence.insert(
+            "services_used_in_window_more".to_owned(),
+            serde_json::json!(2),
+        );
+        report.findings[0].evidence.insert(
+            "last_used".to_owned(),
+            serde_json::json!("2026-11-23T12:00:00Z"),
+        );
+        let md = plan_markdown(&report);
+        assert!(
+            md.contains("Last use (IAM's last-accessed data): 2026-11-23T12:00:00Z; services used inside the window: ec2, \\<b\\>iam\\</b\\> and 2 more."),
+            "{md}"
+        );
+        let html = plan_html(&report).expect("renders");
+        assert!(html.contains("<p class=\"last-use\">Last use (IAM&#39;s last-accessed data): 2026-11-23T12:00:00Z; services used inside the window: ec2, &#60;b&#62;iam&#60;/b&#62; and 2 more.</p>"), "{html}");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! each bucket's).
 //!
 //! Calls per account: ListBuckets (1 000 per page), S3 Control GetPublicAccessBlock, and per
-//! bucket GetBucketPolicyStatus and GetPublicAccessBlock, sent to the bucket's own region
-//! (other regions answer with a redirect), plus GetBucketLocation for a bucket whose region
-//! the list does not give (endpoints older than ListBuckets' `BucketRegion`). Bucket tags
-//! would take one more call per bucket for evidence only, and are not read.
+//! bucket GetBucketPolicyStatus, GetPublicAccessBlock and GetBucketTagging, sent to the
+//! bucket's own region (other regions answer with a redirect), plus GetBucketLocation for a
+//! bucket whose region the list does not give (endpoints older than ListBuckets'
+//! `BucketRegion`). The tags are what allow rules and the baseline know a bucket by: the
+//! buckets are inventoried and judged as resources of their own region.
 
 use aws_sdk_s3::types::BucketLocationConstraint;
 use aws_smithy_types::endpoint::Endpoint;
@@ -171,13 +172,32 @@ impl AccountSession {
                     }
                 }
             };
+            let tags = match s3.get_bucket_tagging().bucket(&name).send().await {
+                Ok(got) => got
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+                Err(e) => {
+                    let err = self.error("s3:GetBucketTagging", e);
+                    match err.code() {
+                        Some("NoSuchTagSet") => Default::default(),
+                        Some("NoSuchBucket") => continue,
+                        // Unknown tags: a tag rule cannot know the bucket; say so.
+                        _ => {
+                            out.problems.push(format!("bucket {name}: {err}"));
+                            Default::default()
+                        }
+                    }
+                }
+            };
             out.buckets.push(S3Bucket {
                 name,
                 region,
                 created_at,
                 policy_public,
                 block_public_access,
-                tags: Default::default(),
+                tags,
             });
         }
         out.buckets.sort_by(|a, b| a.name.cmp(&b.name));

@@ -1,8 +1,9 @@
 //! The compute kinds of services other than EC2, region by region: Lambda functions, ECS
 //! clusters and tasks, EKS clusters, SageMaker notebooks, training jobs and endpoints, and
 //! Lightsail instances. Every list call is paginated. Calls per resource are made only where
-//! the size mining detection needs is not in the list (training jobs, endpoints) or the list
-//! names nothing but ids (EKS), and those are bounded per region.
+//! the size mining detection needs is not in the list (training jobs, endpoints: bounded per
+//! region) or the list names nothing but ids (EKS: one DescribeCluster per cluster, bounded
+//! by AWS's quota of 100 clusters per region by default, not by orgsweep).
 
 use std::collections::BTreeMap;
 
@@ -442,8 +443,11 @@ impl AccountSession {
     async fn lightsail_instances(&self, region: &str) -> Result<Vec<Ec2Resource>, AwsError> {
         let client = self.lightsail(Some(region));
         let mut token: Option<String> = None;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut requests = 0_u32;
         let mut out = Vec::new();
         loop {
+            requests += 1;
             let page = match client
                 .get_instances()
                 .set_page_token(token.take())
@@ -472,7 +476,20 @@ impl AccountSession {
                 ));
             }
             match page.next_page_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                Some(next) if !next.is_empty() => {
+                    // A token handed out before would read the same pages forever.
+                    if !seen.insert(next.to_owned()) {
+                        return Err(AwsError::Other {
+                            operation: "lightsail:GetInstances",
+                            message: format!(
+                                "Lightsail returned a page token it had returned before, \
+                                 after {requests} request(s) in {region}; the instances were \
+                                 not read"
+                            ),
+                        });
+                    }
+                    token = Some(next.to_owned());
+                }
                 _ => break,
             }
         }

@@ -12,7 +12,13 @@
 //! 2. principals AWS quarantined (its `AWSCompromisedKeyQuarantine*` policy is attached):
 //!    what they reached is the blast radius of the leaked key;
 //! 3. console users without MFA: the easiest principals to take over;
-//! 4. users and roles created inside the window: an intruder's new identities.
+//! 4. users and roles created inside the window: an intruder's new identities;
+//! 5. roles whose trust policy lets anyone assume them (`*`, `NotPrincipal`): outside the
+//!    organization whatever it is, so what they were used for is the first question.
+//!
+//! Roles trusting one named account outside the organization and principals the baseline
+//! does not know are not among them: the organization's accounts, the trusted accounts
+//! and the baseline are the checks' settings, not known to the collector.
 //!
 //! Twenty-five jobs are generated one after the other and polled together, which keeps an
 //! account within about a minute even when AWS is slow; principals beyond the cap are
@@ -26,6 +32,7 @@ use std::time::Duration;
 
 use aws_sdk_iam::types::JobStatusType;
 use orgsweep_model::facts::{Facts, LastAccessed, ServiceAccess};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::to_time;
@@ -119,6 +126,15 @@ pub fn principals_of_interest(facts: &Facts, window_start: OffsetDateTime) -> (V
             .filter(|r| recent(r.created_at))
             .map(|r| r.arn.as_str()),
     );
+    // 5. Roles anyone may assume (AWS's service-linked roles trust only their service).
+    ordered.extend(
+        details
+            .roles
+            .iter()
+            .filter(|r| !r.path.starts_with("/aws-service-role/"))
+            .filter(|r| r.trust_policy.as_ref().is_some_and(trusts_anyone))
+            .map(|r| r.arn.as_str()),
+    );
     let mut seen = std::collections::BTreeSet::new();
     let unique: Vec<String> = ordered
         .into_iter()
@@ -127,6 +143,47 @@ pub fn principals_of_interest(facts: &Facts, window_start: OffsetDateTime) -> (V
         .collect();
     let left_out = unique.len().saturating_sub(MAX_PRINCIPALS);
     (unique.into_iter().take(MAX_PRINCIPALS).collect(), left_out)
+}
+
+/// A string or a list of strings of a policy.
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a trust policy has an Allow statement that lets anyone assume the role: a `*`
+/// principal (AWS, service, federated) or a `NotPrincipal`, for an action that includes
+/// sts:AssumeRole*. The same reading as `iam.role_trusts_external_account`'s "anyone".
+fn trusts_anyone(policy: &Value) -> bool {
+    let statements: Vec<&Value> = match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    };
+    let assume = |action: &&str| {
+        let action = action.to_ascii_lowercase();
+        action == "*" || action == "sts:*" || action.starts_with("sts:assumerole")
+    };
+    statements.into_iter().any(|st| {
+        let allows = st.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && if st.get("NotAction").is_some() {
+                !strings(st.get("NotAction")).iter().any(assume)
+            } else {
+                strings(st.get("Action")).iter().any(assume)
+            };
+        let anyone = st.get("NotPrincipal").is_some()
+            || match st.get("Principal") {
+                Some(Value::String(s)) => s == "*",
+                Some(Value::Object(map)) => ["AWS", "Service", "Federated", "CanonicalUser"]
+                    .iter()
+                    .any(|k| strings(map.get(*k)).contains(&"*")),
+                _ => false,
+            };
+        allows && anyone
+    })
 }
 
 impl AccountSession {
@@ -250,4 +307,174 @@ enum Job {
     Done(LastAccessed),
     Running,
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use orgsweep_model::facts::{
+        AccessKey, AttachedPolicies, CredentialReport, CredentialReportRow,
+        IamAuthorizationDetails, IamRole, IamUser,
+    };
+    use serde_json::json;
+
+    use super::*;
+
+    const ACCOUNT: &str = "111111111111";
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("valid")
+    }
+
+    fn arn(kind: &str, name: &str) -> String {
+        format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}")
+    }
+
+    fn user(name: &str, created_days_ago: i64, managed: &[&str]) -> IamUser {
+        IamUser {
+            name: name.to_owned(),
+            arn: arn("user", name),
+            path: "/".to_owned(),
+            created_at: Some(now() - time::Duration::days(created_days_ago)),
+            policies: AttachedPolicies {
+                managed_arns: managed.iter().map(|s| (*s).to_owned()).collect(),
+                inline_names: Vec::new(),
+            },
+            groups: Vec::new(),
+        }
+    }
+
+    fn role(name: &str, path: &str, created_days_ago: i64, trust: Option<Value>) -> IamRole {
+        IamRole {
+            name: name.to_owned(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:role{path}{name}"),
+            path: path.to_owned(),
+            created_at: Some(now() - time::Duration::days(created_days_ago)),
+            policies: AttachedPolicies::default(),
+            trust_policy: trust,
+            trust_policy_error: None,
+            last_used_at: None,
+        }
+    }
+
+    fn trust(principal: Value) -> Option<Value> {
+        Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+        ]}))
+    }
+
+    #[test]
+    fn reads_what_anyone_may_assume_and_understands_the_trust_policy() {
+        assert!(trusts_anyone(
+            &json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}})
+        ));
+        assert!(trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["111111111111", "*"]}, "Action": ["sts:AssumeRoleWithWebIdentity"]}]})
+        ));
+        assert!(trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "111111111111"}, "Action": "sts:*"}]})
+        ));
+        assert!(trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": {"Federated": "*"}, "NotAction": "s3:*"}]})
+        ));
+        assert!(!trusts_anyone(
+            &json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}]})
+        ));
+        assert!(!trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]})
+        ));
+        assert!(!trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": "*", "NotAction": "sts:AssumeRole"}]})
+        ));
+        assert!(!trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}]})
+        ));
+        assert!(!trusts_anyone(
+            &json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+        ));
+        assert!(!trusts_anyone(&json!({})));
+    }
+
+    #[test]
+    fn roles_anyone_may_assume_come_after_the_other_principals_of_interest() {
+        let window = now() - time::Duration::days(7);
+        let quarantine = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2";
+        let no_mfa = CredentialReportRow {
+            user: "console".to_owned(),
+            arn: arn("user", "console"),
+            user_creation_time: Some(now() - time::Duration::days(400)),
+            password_enabled: Some(true),
+            password_last_used: None,
+            mfa_active: false,
+            access_keys: Default::default(),
+        };
+        let facts = Facts {
+            iam_authorization_details: Some(IamAuthorizationDetails {
+                users: vec![
+                    user("console", 400, &[]),
+                    user("leaked", 400, &[quarantine]),
+                    user("keyed", 400, &[]),
+                    user("fresh", 1, &[]),
+                ],
+                roles: vec![
+                    role("open", "/", 400, trust(json!("*"))),
+                    role("partner", "/", 400, trust(json!({"AWS": "999999999999"}))),
+                    role(
+                        "AWSServiceRoleForX",
+                        "/aws-service-role/x.amazonaws.com/",
+                        400,
+                        trust(json!({"AWS": "*"})),
+                    ),
+                    // Both recent and open: read once, in its first category.
+                    role("new-open", "/", 1, trust(json!({"AWS": "*"}))),
+                    role("unreadable", "/", 400, None),
+                ],
+                ..IamAuthorizationDetails::default()
+            }),
+            access_keys: Some(vec![AccessKey {
+                user: "keyed".to_owned(),
+                access_key_id: "AKIANEW".to_owned(),
+                active: true,
+                created_at: Some(now() - time::Duration::days(1)),
+            }]),
+            credential_report: Some(CredentialReport {
+                generated_at: Some(now()),
+                rows: vec![no_mfa],
+            }),
+            ..Facts::default()
+        };
+        let (arns, left_out) = principals_of_interest(&facts, window);
+        assert_eq!(
+            arns,
+            [
+                arn("user", "keyed"),
+                arn("user", "leaked"),
+                arn("user", "console"),
+                arn("user", "fresh"),
+                arn("role", "new-open"),
+                arn("role", "open"),
+            ]
+        );
+        assert_eq!(left_out, 0);
+    }
+
+    #[test]
+    fn the_cap_keeps_the_earlier_categories() {
+        let window = now() - time::Duration::days(7);
+        let users: Vec<IamUser> = (0..MAX_PRINCIPALS)
+            .map(|i| user(&format!("new{i:02}"), 1, &[]))
+            .collect();
+        let roles = vec![role("open", "/", 400, trust(json!("*")))];
+        let facts = Facts {
+            iam_authorization_details: Some(IamAuthorizationDetails {
+                users,
+                roles,
+                ..IamAuthorizationDetails::default()
+            }),
+            ..Facts::default()
+        };
+        let (arns, left_out) = principals_of_interest(&facts, window);
+        assert_eq!(arns.len(), MAX_PRINCIPALS);
+        assert!(!arns.contains(&arn("role", "open")));
+        assert_eq!(left_out, 1);
+    }
 }

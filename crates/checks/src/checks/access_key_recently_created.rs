@@ -6,6 +6,7 @@
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
+use crate::checks::iam_common::with_last_use;
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
 pub struct AccessKeyRecentlyCreated;
@@ -41,6 +42,7 @@ impl Check for AccessKeyRecentlyCreated {
         let mut drafts = Vec::new();
         for key in keys.iter().filter(|k| ctx.in_window(k.created_at)) {
             let (user, key_id) = (&key.user, &key.access_key_id);
+            let user_arn = arn_of(user);
             let created = rfc3339(key.created_at);
             let created_text = created.as_str().unwrap_or("recently").to_owned();
             let draft = FindingDraft::new(
@@ -54,7 +56,7 @@ impl Check for AccessKeyRecentlyCreated {
                 ),
             )
             .evidence("user", user.clone())
-            .evidence("user_arn", arn_of(user))
+            .evidence("user_arn", user_arn.clone())
             .evidence("access_key_id", key_id.clone())
             .evidence("created", created)
             .evidence("active", key.active)
@@ -67,7 +69,14 @@ impl Check for AccessKeyRecentlyCreated {
                     "Review what the key did: aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={key_id}"
                 ),
             ]);
-            drafts.push(draft);
+            // IAM's last-accessed data is per user, all its credentials together.
+            let subject = format!("User {user} (any of its credentials)");
+            drafts.push(with_last_use(
+                draft,
+                ctx,
+                user_arn.as_deref(),
+                Some(&subject),
+            ));
         }
         Ok(drafts)
     }
@@ -76,8 +85,12 @@ impl Check for AccessKeyRecentlyCreated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fixtures::{NOW, days_ago, evaluate};
+    use crate::checks::fixtures::{
+        BACKDOOR, MALLORY, NOW, about, accessed, days_ago, evaluate, evaluate_with, incident,
+        with_accessed,
+    };
     use orgsweep_model::facts::{AccessKey, Facts};
+    use serde_json::json;
     use time::Duration;
 
     fn key(user: &str, id: &str, created: Option<time::OffsetDateTime>) -> AccessKey {
@@ -125,5 +138,46 @@ mod tests {
         let err =
             evaluate(&AccessKeyRecentlyCreated, &Facts::default(), "global", &[]).unwrap_err();
         assert_eq!(err, CheckError::MissingSource(Source::AccessKeys));
+    }
+
+    #[test]
+    fn shows_what_the_keys_user_used_inside_the_window() {
+        let (facts, settings) = incident();
+        let facts = with_accessed(
+            facts,
+            vec![
+                accessed(
+                    MALLORY,
+                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+                ),
+                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
+            ],
+        );
+        let drafts =
+            evaluate_with(&AccessKeyRecentlyCreated, &facts, "global", &settings).expect("runs");
+        let d = about(&drafts, "AKIAMALLORY");
+        assert_eq!(d.evidence["user_arn"], MALLORY);
+        assert_eq!(
+            d.evidence["services_used_in_window"],
+            json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "iam", "last_authenticated": "2026-11-22T12:00:00Z"},
+            ])
+        );
+        assert_eq!(d.evidence["last_used"], "2026-11-23T12:00:00Z");
+        // Last-accessed data is per user: the sentence says so.
+        assert!(
+            d.detail.ends_with(
+                "User mallory (any of its credentials) used ec2 and iam inside the window (last 2026-11-23T12:00:00Z)."
+            ),
+            "{}",
+            d.detail
+        );
+        // Without the user's ARN there is nobody to look up.
+        let mut anonymous = facts.clone();
+        anonymous.iam_authorization_details = None;
+        let drafts = evaluate_with(&AccessKeyRecentlyCreated, &anonymous, "global", &settings)
+            .expect("runs");
+        assert!(!drafts[0].evidence.contains_key("services_used_in_window"));
     }
 }

@@ -4,6 +4,7 @@
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
+use crate::checks::iam_common::with_last_use;
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
 pub struct ConsoleUserWithoutMfa;
@@ -36,7 +37,7 @@ impl Check for ConsoleUserWithoutMfa {
             .filter(|r| !r.is_root() && r.password_enabled == Some(true) && !r.mfa_active)
             .map(|r| {
                 let user = &r.user;
-                FindingDraft::new(
+                let draft = FindingDraft::new(
                     "iam_user",
                     &r.arn,
                     format!("IAM user {user} has a console password and no MFA"),
@@ -57,7 +58,8 @@ impl Check for ConsoleUserWithoutMfa {
                     format!(
                         "If it is not needed or not known: remove console access with aws iam delete-login-profile --user-name {user}"
                     ),
-                ])
+                ]);
+                with_last_use(draft, ctx, Some(&r.arn), None)
             })
             .collect())
     }
@@ -68,7 +70,11 @@ mod tests {
     use orgsweep_model::facts::{Facts, ROOT_ACCOUNT_USER};
 
     use super::*;
+    use crate::checks::fixtures::{
+        MALLORY, about, accessed, evaluate_with, incident, with_accessed,
+    };
     use crate::checks::fixtures::{days_ago, evaluate, report, row};
+    use serde_json::json;
 
     #[test]
     fn fires_only_for_password_users_without_mfa() {
@@ -107,6 +113,36 @@ mod tests {
         assert_eq!(
             evaluate(&ConsoleUserWithoutMfa, &Facts::default(), "global", &[]).unwrap_err(),
             CheckError::MissingSource(Source::CredentialReport)
+        );
+    }
+
+    #[test]
+    fn shows_what_the_user_used_inside_the_window() {
+        let (facts, settings) = incident();
+        let facts = with_accessed(
+            facts,
+            vec![accessed(
+                MALLORY,
+                &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+            )],
+        );
+        let drafts =
+            evaluate_with(&ConsoleUserWithoutMfa, &facts, "global", &settings).expect("runs");
+        let d = about(&drafts, MALLORY);
+        assert_eq!(
+            d.evidence["services_used_in_window"],
+            json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "iam", "last_authenticated": "2026-11-22T12:00:00Z"},
+            ])
+        );
+        assert_eq!(d.evidence["last_used"], "2026-11-23T12:00:00Z");
+        assert_eq!(d.evidence["password_last_used"], serde_json::Value::Null);
+        assert!(
+            d.detail
+                .ends_with("Used ec2 and iam inside the window (last 2026-11-23T12:00:00Z)."),
+            "{}",
+            d.detail
         );
     }
 }

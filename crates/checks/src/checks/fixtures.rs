@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use orgsweep_model::facts::{
-    AccessKeySlot, AccountSpend, AttachedPolicies, CredentialReport, CredentialReportRow,
-    Ec2Resource, Facts, GuardDutyFinding, HealthEvent, IamUser, MonthSpend, PublicAccessBlock,
-    S3Bucket,
+    AccessKey, AccessKeySlot, AccountSpend, AttachedPolicies, CredentialReport,
+    CredentialReportRow, Ec2Resource, Facts, GuardDutyFinding, HealthEvent,
+    IamAuthorizationDetails, IamRole, IamUser, LastAccessed, MonthSpend, PublicAccessBlock,
+    S3Bucket, ServiceAccess,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 
-use crate::{Check, CheckError, Context, FindingDraft, Settings};
+use crate::{Check, CheckError, Context, FindingDraft, Known, Settings};
 
 pub const ACCOUNT: &str = "111111111111";
 pub const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
@@ -210,3 +211,109 @@ pub const BLOCK_ALL: PublicAccessBlock = PublicAccessBlock {
     block_public_policy: true,
     restrict_public_buckets: true,
 };
+
+/// The intruder's user of [`incident`].
+pub const MALLORY: &str = "arn:aws:iam::111111111111:user/mallory";
+/// The intruder's role of [`incident`].
+pub const BACKDOOR: &str = "arn:aws:iam::111111111111:role/backdoor";
+/// An account outside the organization.
+pub const OUTSIDE: &str = "999999999999";
+
+/// One intruder's traces, which every IAM check that shows last use reports: user mallory,
+/// created yesterday, quarantined, with a console password and no MFA and an access key
+/// (`AKIAMALLORY`) created yesterday; role backdoor, created yesterday, used two days ago
+/// (RoleLastUsed), trusting an account outside the organization. An empty baseline knows
+/// neither. No last-accessed data: add it with [`with_accessed`].
+pub fn incident() -> (Facts, Settings) {
+    let mut mallory = user("mallory");
+    mallory.created_at = days_ago(1);
+    mallory
+        .policies
+        .managed_arns
+        .push("arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3".to_owned());
+    let backdoor = IamRole {
+        name: "backdoor".to_owned(),
+        arn: BACKDOOR.to_owned(),
+        path: "/".to_owned(),
+        created_at: days_ago(1),
+        policies: AttachedPolicies {
+            managed_arns: vec!["arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3".to_owned()],
+            inline_names: Vec::new(),
+        },
+        trust_policy: Some(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{OUTSIDE}:root")}, "Action": "sts:AssumeRole"}]
+        })),
+        trust_policy_error: None,
+        last_used_at: days_ago(2),
+    };
+    let mut r = row("mallory");
+    r.user_creation_time = days_ago(1);
+    r.password_enabled = Some(true);
+    r.access_keys[0].active = true;
+    r.access_keys[0].last_rotated = days_ago(1);
+    let facts = Facts {
+        iam_authorization_details: Some(IamAuthorizationDetails {
+            users: vec![mallory],
+            roles: vec![backdoor],
+            ..IamAuthorizationDetails::default()
+        }),
+        credential_report: Some(CredentialReport {
+            generated_at: Some(NOW),
+            rows: vec![r],
+        }),
+        access_keys: Some(vec![AccessKey {
+            user: "mallory".to_owned(),
+            access_key_id: "AKIAMALLORY".to_owned(),
+            active: true,
+            created_at: days_ago(1),
+        }]),
+        ..Facts::default()
+    };
+    let settings = Settings {
+        known: Some(Known::default()),
+        organization_accounts: [ACCOUNT.to_owned()].into(),
+        ..Settings::default()
+    };
+    (facts, settings)
+}
+
+/// IAM's last-accessed data of one principal: each service with the days since its last
+/// use (`None`: not used in IAM's tracking period).
+pub fn accessed(arn: &str, services: &[(&str, Option<i64>)]) -> (String, LastAccessed) {
+    let services: Vec<ServiceAccess> = services
+        .iter()
+        .map(|(namespace, days)| ServiceAccess {
+            namespace: (*namespace).to_owned(),
+            last_authenticated: days.and_then(days_ago),
+        })
+        .collect();
+    (
+        arn.to_owned(),
+        LastAccessed {
+            principal_arn: arn.to_owned(),
+            last_used: services.iter().filter_map(|s| s.last_authenticated).max(),
+            services,
+        },
+    )
+}
+
+/// `facts` with the given last-accessed data (collected, possibly for nobody).
+pub fn with_accessed(mut facts: Facts, entries: Vec<(String, LastAccessed)>) -> Facts {
+    facts.last_accessed = Some(entries.into_iter().collect::<BTreeMap<_, _>>());
+    facts
+}
+
+/// The one finding of `drafts` about `resource_id`.
+pub fn about<'d>(drafts: &'d [FindingDraft], resource_id: &str) -> &'d FindingDraft {
+    let found: Vec<&FindingDraft> = drafts
+        .iter()
+        .filter(|d| d.resource_id == resource_id)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one finding about {resource_id}: {drafts:?}"
+    );
+    found[0]
+}

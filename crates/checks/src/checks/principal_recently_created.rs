@@ -5,6 +5,7 @@
 use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 
+use crate::checks::iam_common::with_last_use;
 use crate::checks::principals::{is_aws_managed_role, principals};
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, rfc3339};
 
@@ -46,7 +47,7 @@ impl Check for PrincipalRecentlyCreated {
                 let kind = if p.is_user { "user" } else { "role" };
                 let created = rfc3339(p.created_at);
                 let when = created.as_str().unwrap_or("recently").to_owned();
-                FindingDraft::new(
+                let draft = FindingDraft::new(
                     p.resource_type(),
                     p.arn,
                     format!("IAM {kind} {} created {when}", p.name),
@@ -68,7 +69,8 @@ impl Check for PrincipalRecentlyCreated {
                             "revoke its sessions, tighten its trust policy"
                         }
                     ),
-                ])
+                ]);
+                with_last_use(draft, ctx, Some(p.arn), None)
             })
             .collect();
         for policy in details
@@ -112,7 +114,9 @@ mod tests {
 
     use super::*;
     use crate::checks::fixtures::{ACCOUNT, NOW, days_ago, evaluate_with, user};
+    use crate::checks::fixtures::{BACKDOOR, MALLORY, about, accessed, incident, with_accessed};
     use crate::{Known, Settings};
+    use serde_json::json;
 
     #[test]
     fn reports_new_users_and_policies_inside_the_window_unless_known() {
@@ -154,6 +158,45 @@ mod tests {
                 "arn:aws:iam::111111111111:user/edge",
                 "arn:aws:iam::111111111111:policy/escalate"
             ]
+        );
+    }
+
+    #[test]
+    fn shows_what_new_principals_used_inside_the_window() {
+        let (facts, settings) = incident();
+        let facts = with_accessed(
+            facts,
+            vec![
+                accessed(
+                    MALLORY,
+                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+                ),
+                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
+            ],
+        );
+        let drafts =
+            evaluate_with(&PrincipalRecentlyCreated, &facts, "global", &settings).expect("runs");
+        let user = about(&drafts, MALLORY);
+        assert_eq!(
+            user.evidence["services_used_in_window"],
+            json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "iam", "last_authenticated": "2026-11-22T12:00:00Z"},
+            ])
+        );
+        assert!(
+            user.detail
+                .ends_with("Used ec2 and iam inside the window (last 2026-11-23T12:00:00Z)."),
+            "{}",
+            user.detail
+        );
+        let role = about(&drafts, BACKDOOR);
+        assert_eq!(role.evidence["last_used"], "2026-11-21T12:00:00Z");
+        assert!(
+            role.detail
+                .ends_with("Used sts inside the window (last 2026-11-21T12:00:00Z)."),
+            "{}",
+            role.detail
         );
     }
 }

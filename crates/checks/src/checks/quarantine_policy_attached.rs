@@ -7,6 +7,7 @@ use orgsweep_model::Severity;
 use orgsweep_model::facts::{AttachedPolicies, Source};
 use serde_json::{Value, json};
 
+use crate::checks::iam_common::with_last_use;
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
 
 pub struct QuarantinePolicyAttached;
@@ -120,8 +121,7 @@ impl Check for QuarantinePolicyAttached {
             } else {
                 direct.join(", ")
             };
-            drafts.push(
-                FindingDraft::new(
+            let draft = FindingDraft::new(
                     "iam_user",
                     &user.arn,
                     format!("IAM user {} is quarantined for an exposed access key", user.name),
@@ -133,8 +133,9 @@ impl Check for QuarantinePolicyAttached {
                 .evidence("user", user.name.clone())
                 .evidence("policies", json!(direct))
                 .evidence("via_groups", json!(via_groups))
-                .remediation(user_steps(&user.name, &direct)),
-            );
+                .remediation(user_steps(&user.name, &direct));
+            // What the principal reached inside the window is the exposed key's blast radius.
+            drafts.push(with_last_use(draft, ctx, Some(&user.arn), None));
         }
 
         for role in &details.roles {
@@ -142,21 +143,23 @@ impl Check for QuarantinePolicyAttached {
             if policies.is_empty() {
                 continue;
             }
-            drafts.push(
-                FindingDraft::new(
-                    "iam_role",
-                    &role.arn,
-                    format!("IAM role {} is quarantined for exposed credentials", role.name),
-                    format!(
-                        "Role {} has the quarantine policy {}: credentials issued for it were exposed.",
-                        role.name,
-                        policies.join(", ")
-                    ),
-                )
-                .evidence("role", role.name.clone())
-                .evidence("policies", json!(policies))
-                .remediation(role_steps(&role.name, &policies)),
-            );
+            let draft = FindingDraft::new(
+                "iam_role",
+                &role.arn,
+                format!(
+                    "IAM role {} is quarantined for exposed credentials",
+                    role.name
+                ),
+                format!(
+                    "Role {} has the quarantine policy {}: credentials issued for it were exposed.",
+                    role.name,
+                    policies.join(", ")
+                ),
+            )
+            .evidence("role", role.name.clone())
+            .evidence("policies", json!(policies))
+            .remediation(role_steps(&role.name, &policies));
+            drafts.push(with_last_use(draft, ctx, Some(&role.arn), None));
         }
 
         // A quarantined group without members still says a key was exposed; its members'
@@ -197,6 +200,9 @@ mod tests {
     use orgsweep_model::facts::{Facts, IamAuthorizationDetails, IamGroup};
 
     use super::*;
+    use crate::checks::fixtures::{
+        BACKDOOR, MALLORY, about, accessed, evaluate_with, incident, with_accessed,
+    };
     use crate::checks::fixtures::{evaluate, user};
 
     fn facts(details: IamAuthorizationDetails) -> Facts {
@@ -308,5 +314,47 @@ mod tests {
             err,
             CheckError::MissingSource(Source::IamAuthorizationDetails)
         );
+    }
+
+    #[test]
+    fn shows_what_the_quarantined_principals_used_inside_the_window() {
+        let (facts, settings) = incident();
+        let facts = with_accessed(
+            facts,
+            vec![
+                accessed(
+                    MALLORY,
+                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+                ),
+                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
+            ],
+        );
+        let drafts =
+            evaluate_with(&QuarantinePolicyAttached, &facts, "global", &settings).expect("runs");
+        let user = about(&drafts, MALLORY);
+        assert_eq!(
+            user.evidence["services_used_in_window"],
+            json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "iam", "last_authenticated": "2026-11-22T12:00:00Z"},
+            ])
+        );
+        assert_eq!(user.evidence["last_used"], "2026-11-23T12:00:00Z");
+        assert_eq!(user.evidence["services_used_in_window_more"], 0);
+        assert!(
+            user.detail
+                .ends_with("Used ec2 and iam inside the window (last 2026-11-23T12:00:00Z)."),
+            "{}",
+            user.detail
+        );
+        let role = about(&drafts, BACKDOOR);
+        assert!(
+            role.detail
+                .ends_with("Used sts inside the window (last 2026-11-21T12:00:00Z)."),
+            "{}",
+            role.detail
+        );
+        // Existing evidence is untouched.
+        assert_eq!(user.evidence["user"], "mallory");
     }
 }

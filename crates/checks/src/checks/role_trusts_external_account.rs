@@ -6,6 +6,7 @@ use orgsweep_model::Severity;
 use orgsweep_model::facts::Source;
 use serde_json::{Value, json};
 
+use crate::checks::iam_common::with_last_use;
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope};
 
 pub struct RoleTrustsExternalAccount;
@@ -231,7 +232,8 @@ impl Check for RoleTrustsExternalAccount {
                 ),
             ]);
             draft.severity = Some(severity);
-            drafts.push(draft);
+            // Whether, and for what, the role was used inside the window.
+            drafts.push(with_last_use(draft, ctx, Some(&role.arn), None));
         }
         Ok(drafts)
     }
@@ -246,6 +248,7 @@ mod tests {
     use super::*;
     use crate::Settings;
     use crate::checks::fixtures::{ACCOUNT, evaluate_with};
+    use crate::checks::fixtures::{BACKDOOR, about, accessed, incident, with_accessed};
 
     const MEMBER: &str = "222222222222";
     const OUTSIDE: &str = "999999999999";
@@ -394,5 +397,37 @@ mod tests {
             drafts[0].title
         );
         assert_eq!(drafts[0].severity, Some(Severity::Medium));
+    }
+
+    #[test]
+    fn shows_what_the_role_was_used_for_inside_the_window() {
+        let (facts, settings) = incident();
+        let with = |services: &[(&str, Option<i64>)]| {
+            let facts = with_accessed(facts.clone(), vec![accessed(BACKDOOR, services)]);
+            evaluate_with(&RoleTrustsExternalAccount, &facts, "global", &settings).expect("runs")
+        };
+        let drafts = with(&[("sts", Some(3)), ("s3", None)]);
+        let d = about(&drafts, BACKDOOR);
+        assert_eq!(
+            d.evidence["services_used_in_window"],
+            json!([{"namespace": "sts", "last_authenticated": "2026-11-21T12:00:00Z"}])
+        );
+        assert_eq!(d.severity, Some(Severity::High));
+        assert!(
+            d.detail
+                .ends_with("Used sts inside the window (last 2026-11-21T12:00:00Z)."),
+            "{}",
+            d.detail
+        );
+        // Used only before the window: said so, not left out.
+        let drafts = with(&[("s3", Some(60))]);
+        let d = about(&drafts, BACKDOOR);
+        assert_eq!(d.evidence["last_used"], "2026-09-25T12:00:00Z");
+        assert_eq!(d.evidence["services_used_in_window"], json!([]));
+        assert!(
+            d.detail.ends_with(
+                "No service used inside the window according to IAM's last-accessed data."
+            )
+        );
     }
 }

@@ -6,6 +6,7 @@ use orgsweep_model::Severity;
 use orgsweep_model::facts::{AttachedPolicies, Source};
 use serde_json::json;
 
+use crate::checks::iam_common::with_last_use;
 use crate::checks::principals::{Principal, is_aws_managed_role, principals};
 use crate::{Check, CheckError, CheckMeta, Context, FindingDraft, Scope, principal_key, rfc3339};
 
@@ -73,7 +74,7 @@ impl Check for UnknownPrincipal {
             .filter(|p| !known.knows_principal(ctx.account_id, p.arn))
             .map(|p| {
                 let kind = if p.is_user { "user" } else { "role" };
-                FindingDraft::new(
+                let draft = FindingDraft::new(
                     p.resource_type(),
                     p.arn,
                     format!("Unknown IAM {kind} {}", p.name),
@@ -88,7 +89,8 @@ impl Check for UnknownPrincipal {
                 .evidence("created", rfc3339(p.created_at))
                 .evidence("policies", policies(p.policies))
                 .evidence("last_used", rfc3339(p.last_used_at))
-                .remediation(steps(&p))
+                .remediation(steps(&p));
+                with_last_use(draft, ctx, Some(p.arn), None)
             })
             .collect())
     }
@@ -100,6 +102,7 @@ mod tests {
 
     use super::*;
     use crate::checks::fixtures::{ACCOUNT, days_ago, evaluate_with, user};
+    use crate::checks::fixtures::{BACKDOOR, MALLORY, about, accessed, incident, with_accessed};
     use crate::{Known, Settings};
 
     fn role(name: &str, path: &str) -> IamRole {
@@ -174,5 +177,46 @@ mod tests {
             evaluate_with(&UnknownPrincipal, &facts(), "global", &Settings::default()).unwrap_err();
         assert!(err.is_skip());
         assert!(err.to_string().contains("no baseline"));
+    }
+
+    #[test]
+    fn shows_what_unknown_principals_used_inside_the_window() {
+        let (facts, settings) = incident();
+        let facts = with_accessed(
+            facts,
+            vec![
+                accessed(
+                    MALLORY,
+                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+                ),
+                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
+            ],
+        );
+        let drafts = evaluate_with(&UnknownPrincipal, &facts, "global", &settings).expect("runs");
+        let user = about(&drafts, MALLORY);
+        assert_eq!(
+            user.evidence["services_used_in_window"],
+            json!([
+                {"namespace": "ec2", "last_authenticated": "2026-11-23T12:00:00Z"},
+                {"namespace": "iam", "last_authenticated": "2026-11-22T12:00:00Z"},
+            ])
+        );
+        // A user has no RoleLastUsed: its `last_used` comes from the last-accessed data.
+        assert_eq!(user.evidence["last_used"], "2026-11-23T12:00:00Z");
+        assert!(
+            user.detail
+                .ends_with("Used ec2 and iam inside the window (last 2026-11-23T12:00:00Z)."),
+            "{}",
+            user.detail
+        );
+        // A role keeps its own `last_used` (RoleLastUsed, two days ago).
+        let role = about(&drafts, BACKDOOR);
+        assert_eq!(role.evidence["last_used"], "2026-11-22T12:00:00Z");
+        assert!(
+            role.detail
+                .ends_with("Used sts inside the window (last 2026-11-21T12:00:00Z)."),
+            "{}",
+            role.detail
+        );
     }
 }

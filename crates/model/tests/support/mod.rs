@@ -375,6 +375,9 @@ pub fn account() -> BoxedStrategy<Account> {
                 scanned,
                 contacts,
                 credential_report_generated_at: generated,
+                spend: None,
+                customer: None,
+                target: None,
             },
         )
         .boxed()
