@@ -288,38 +288,15 @@ impl Session {
         let mut base = loader.load().await;
         let counters = Arc::new(Counters::default());
         if let Some(role_arn) = &options.assume_role {
-            let mut builder = AssumeRoleProvider::builder(role_arn.clone())
-                .session_name("orgsweep")
-                .configure(&base);
-            if let Some(external_id) = &options.external_id {
-                builder = builder.external_id(external_id);
-            }
-            let provider = CountingProvider {
-                inner: builder.build().await,
-                counters: counters.clone(),
-            };
-            let first = match provider.provide_credentials().await {
-                Ok(credentials) => credentials,
-                Err(err) => {
-                    let message = std::error::Error::source(&err)
-                        .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
-                        .map_or_else(
-                            || error_chain(&err),
-                            |e| {
-                                let endpoint = base.endpoint_url().unwrap_or("of AWS");
-                                from_sdk("sts:AssumeRole", endpoint, e).to_string()
-                            },
-                        );
-                    return Err(AwsError::AssumeRole {
-                        role_arn: role_arn.clone(),
-                        message,
-                    });
-                }
-            };
-            let provider = FirstThenRefresh {
-                first: std::sync::Mutex::new(Some(first)),
-                inner: provider,
-            };
+            let endpoint = base.endpoint_url().unwrap_or("of AWS").to_owned();
+            let provider = assume_once(
+                &base,
+                role_arn,
+                options.external_id.as_deref(),
+                &counters,
+                &endpoint,
+            )
+            .await?;
             base = base
                 .to_builder()
                 .credentials_provider(SharedCredentialsProvider::new(provider))
@@ -523,35 +500,15 @@ impl Session {
         account_id: &str,
         role: &str,
     ) -> Result<AccountSession, AwsError> {
-        let options = &self.shared.options;
         let role_arn = self.role_arn(account_id, role);
-        let mut builder = AssumeRoleProvider::builder(role_arn.clone())
-            .session_name("orgsweep")
-            .configure(&self.shared.base);
-        if let Some(external_id) = &options.external_id {
-            builder = builder.external_id(external_id);
-        }
-        let provider = CountingProvider {
-            inner: builder.build().await,
-            counters: self.shared.counters.clone(),
-        };
-        let first = match provider.provide_credentials().await {
-            Ok(credentials) => credentials,
-            Err(err) => {
-                // The provider wraps the STS error; unwrapped, it says what AWS answered.
-                let message = std::error::Error::source(&err)
-                    .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
-                    .map_or_else(
-                        || error_chain(&err),
-                        |e| from_sdk("sts:AssumeRole", &self.shared.endpoint, e).to_string(),
-                    );
-                return Err(AwsError::AssumeRole { role_arn, message });
-            }
-        };
-        let provider = FirstThenRefresh {
-            first: std::sync::Mutex::new(Some(first)),
-            inner: provider,
-        };
+        let provider = assume_once(
+            &self.shared.base,
+            &role_arn,
+            self.shared.options.external_id.as_deref(),
+            &self.shared.counters,
+            &self.shared.endpoint,
+        )
+        .await?;
         let config = self
             .shared
             .base
@@ -566,6 +523,47 @@ impl Session {
             role_arn: Some(role_arn),
             partitions: Partitions::default(),
         })
+    }
+}
+
+/// Assumes `role_arn` once with `base`'s credentials (and `external_id`), so a role that
+/// cannot be assumed fails here with what STS answered; the provider returned hands those
+/// first credentials out, then assumes again on each refresh.
+async fn assume_once(
+    base: &aws_config::SdkConfig,
+    role_arn: &str,
+    external_id: Option<&str>,
+    counters: &Arc<Counters>,
+    endpoint: &str,
+) -> Result<FirstThenRefresh, AwsError> {
+    let mut builder = AssumeRoleProvider::builder(role_arn.to_owned())
+        .session_name("orgsweep")
+        .configure(base);
+    if let Some(external_id) = external_id {
+        builder = builder.external_id(external_id);
+    }
+    let provider = CountingProvider {
+        inner: builder.build().await,
+        counters: counters.clone(),
+    };
+    match provider.provide_credentials().await {
+        Ok(first) => Ok(FirstThenRefresh {
+            first: std::sync::Mutex::new(Some(first)),
+            inner: provider,
+        }),
+        Err(err) => {
+            // The provider wraps the STS error; unwrapped, it says what AWS answered.
+            let message = std::error::Error::source(&err)
+                .and_then(|s| s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
+                .map_or_else(
+                    || error_chain(&err),
+                    |e| from_sdk("sts:AssumeRole", endpoint, e).to_string(),
+                );
+            Err(AwsError::AssumeRole {
+                role_arn: role_arn.to_owned(),
+                message,
+            })
+        }
     }
 }
 

@@ -561,11 +561,20 @@ async fn scan_account(
     let now = OffsetDateTime::now_utc();
 
     // Account scope: collected and checked once, whatever the number of regions.
-    let mut facts = collect(&aws, sources_of(Scope::Account), "global").await;
+    let mut account_sources = sources_of(Scope::Account);
+    let wants_last_access = account_sources.remove(&Source::LastAccessed);
+    let mut facts = collect(&aws, account_sources, "global").await;
     facts.facts.account = Some(AccountInfo {
         name: account.name.clone(),
         email: account.email.clone(),
     });
+    if wants_last_access {
+        let also = principals_found(settings, now, id, &facts);
+        if let Err(err) = aws.collect_last_accessed(&mut facts.facts, &also).await {
+            warn!(account = %id, source = %Source::LastAccessed, error = %err, "source failed");
+            facts.failed.insert(Source::LastAccessed, err);
+        }
+    }
     run_checks(
         &mut outcome,
         Scope::Account,
@@ -682,6 +691,47 @@ fn spend_of(spend: &orgsweep_model::facts::AccountSpend) -> orgsweep_model::Spen
         current_month_cents: cents(&spend.current_month),
         current_month_days: spend.current_month.days,
     }
+}
+
+/// The principals the account's IAM checks find before last-accessed data is read (a dry
+/// run: nothing is recorded). What they did is evidence on those findings, and some are
+/// judged with settings the collector does not have (an external account is one outside
+/// the organization and not trusted; an unknown principal is one the baseline lacks), so
+/// the collector is told their ARNs.
+fn principals_found(
+    settings: &Settings,
+    now: OffsetDateTime,
+    account: &str,
+    collected: &CollectedFacts,
+) -> Vec<String> {
+    let ctx = Context {
+        account_id: account,
+        region: orgsweep_model::GLOBAL_REGION,
+        now,
+        settings,
+        facts: &collected.facts,
+    };
+    checks_of(Scope::Account)
+        .filter(|c| c.meta().id.starts_with("iam."))
+        .filter_map(|c| orgsweep_checks::run(c, &ctx).ok())
+        .flatten()
+        .filter_map(|f| principal_arn(&f))
+        .collect()
+}
+
+/// The IAM user or role a finding is about: its resource, or the user or role ARN in its
+/// evidence (access keys name their user there).
+fn principal_arn(finding: &Finding) -> Option<String> {
+    let is_principal =
+        |s: &str| s.starts_with("arn:") && (s.contains(":user/") || s.contains(":role/"));
+    if is_principal(&finding.resource_id) {
+        return Some(finding.resource_id.clone());
+    }
+    ["user_arn", "role_arn", "arn"]
+        .iter()
+        .filter_map(|key| finding.evidence.get(*key)?.as_str())
+        .find(|s| is_principal(s))
+        .map(str::to_owned)
 }
 
 /// The account's buckets as its account scope collected them, or why they are missing.
@@ -918,4 +968,36 @@ fn inventory(
                 .is_some_and(|k| k.knows_view(account, region, &r)),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(resource_type: &str, resource_id: &str, evidence: serde_json::Value) -> Finding {
+        Finding {
+            resource_type: resource_type.to_owned(),
+            resource_id: resource_id.to_owned(),
+            evidence: serde_json::from_value(evidence).unwrap_or_default(),
+            ..Finding::default()
+        }
+    }
+
+    #[test]
+    fn a_finding_names_its_principal_by_resource_or_evidence() {
+        let role = "arn:aws:iam::111111111111:role/backdoor";
+        let user = "arn:aws:iam::111111111111:user/mallory";
+        assert_eq!(
+            principal_arn(&finding("iam_role", role, serde_json::json!({}))).as_deref(),
+            Some(role)
+        );
+        let key = finding(
+            "iam_access_key",
+            "AKIAEXAMPLE",
+            serde_json::json!({"user": "mallory", "user_arn": user}),
+        );
+        assert_eq!(principal_arn(&key).as_deref(), Some(user));
+        let bucket = finding("s3_bucket", "arn:aws:s3:::logs", serde_json::json!({}));
+        assert_eq!(principal_arn(&bucket), None, "not a user or a role");
+    }
 }

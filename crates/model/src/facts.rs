@@ -45,9 +45,10 @@ pub enum Source {
     /// guardduty:ListDetectors + GetDetector + ListFindings + GetFindings in one region.
     GuardDuty,
     /// iam:GenerateServiceLastAccessedDetails + GetServiceLastAccessedDetails for the
-    /// principals of interest (new keys, quarantined, console without MFA, new principals;
-    /// at most 25 per account, see `principals_of_interest` in the aws crate), not for every
-    /// user and role: each is a job IAM runs and is polled for.
+    /// principals of interest (new keys, quarantined, console without MFA, new principals,
+    /// roles anyone may assume, then the principals the IAM checks found; at most 25 per
+    /// account, see `principals_of_interest` in the aws crate), not for every user and role:
+    /// each is a job IAM runs and is polled for.
     LastAccessed,
     /// s3:ListBuckets (global) with each bucket's location, policy status and public access
     /// block, plus the account's own public access block (s3control). Bucket tags are not

@@ -14,11 +14,12 @@
 //! 3. console users without MFA: the easiest principals to take over;
 //! 4. users and roles created inside the window: an intruder's new identities;
 //! 5. roles whose trust policy lets anyone assume them (`*`, `NotPrincipal`): outside the
-//!    organization whatever it is, so what they were used for is the first question.
-//!
-//! Roles trusting one named account outside the organization and principals the baseline
-//! does not know are not among them: the organization's accounts, the trusted accounts
-//! and the baseline are the checks' settings, not known to the collector.
+//!    organization whatever it is, so what they were used for is the first question;
+//! 6. the principals the account's IAM checks found (`also`): roles trusting an account
+//!    outside the organization and principals the baseline does not know are judged with
+//!    the checks' settings (the organization's accounts, trusted accounts, baseline), which
+//!    the engine has and the collector does not, so the engine runs those checks first and
+//!    names their principals here.
 //!
 //! Twenty-five jobs are generated one after the other and polled together, which keeps an
 //! account within about a minute even when AWS is slow; principals beyond the cap are
@@ -53,7 +54,11 @@ const QUARANTINE: &str = ":iam::aws:policy/AWSCompromisedKeyQuarantine";
 
 /// The ARNs to read, most important first, deduplicated, and how many were left out by
 /// the cap.
-pub fn principals_of_interest(facts: &Facts, window_start: OffsetDateTime) -> (Vec<String>, usize) {
+pub fn principals_of_interest(
+    facts: &Facts,
+    window_start: OffsetDateTime,
+    also: &[String],
+) -> (Vec<String>, usize) {
     let mut ordered: Vec<&str> = Vec::new();
     let Some(details) = &facts.iam_authorization_details else {
         return (Vec::new(), 0);
@@ -135,6 +140,8 @@ pub fn principals_of_interest(facts: &Facts, window_start: OffsetDateTime) -> (V
             .filter(|r| r.trust_policy.as_ref().is_some_and(trusts_anyone))
             .map(|r| r.arn.as_str()),
     );
+    // 6. The principals of the IAM checks' findings.
+    ordered.extend(also.iter().map(String::as_str));
     let mut seen = std::collections::BTreeSet::new();
     let unique: Vec<String> = ordered
         .into_iter()
@@ -192,6 +199,7 @@ impl AccountSession {
     pub(crate) async fn last_accessed(
         &self,
         facts: &Facts,
+        also: &[String],
     ) -> Result<(BTreeMap<String, LastAccessed>, Vec<String>), AwsError> {
         if facts.iam_authorization_details.is_none() {
             return Err(AwsError::Other {
@@ -203,7 +211,7 @@ impl AccountSession {
         }
         let window = OffsetDateTime::now_utc()
             - time::Duration::days(i64::from(self.shared.options.window_days));
-        let (arns, left_out) = principals_of_interest(facts, window);
+        let (arns, left_out) = principals_of_interest(facts, window, also);
         let mut problems = Vec::new();
         if left_out > 0 {
             problems.push(format!(
@@ -442,7 +450,7 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let (arns, left_out) = principals_of_interest(&facts, window);
+        let (arns, left_out) = principals_of_interest(&facts, window, &[]);
         assert_eq!(
             arns,
             [
@@ -455,6 +463,12 @@ mod tests {
             ]
         );
         assert_eq!(left_out, 0);
+
+        // The principals the checks found come last, each read once.
+        let found = [arn("role", "partner"), arn("user", "console")];
+        let (arns, _) = principals_of_interest(&facts, window, &found);
+        assert_eq!(arns.len(), 7);
+        assert_eq!(arns.last(), Some(&arn("role", "partner")));
     }
 
     #[test]
@@ -472,7 +486,7 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let (arns, left_out) = principals_of_interest(&facts, window);
+        let (arns, left_out) = principals_of_interest(&facts, window, &[]);
         assert_eq!(arns.len(), MAX_PRINCIPALS);
         assert!(!arns.contains(&arn("role", "open")));
         assert_eq!(left_out, 1);

@@ -29,6 +29,22 @@ use crate::error::AwsError;
 use crate::session::AccountSession;
 
 impl AccountSession {
+    /// [`Source::LastAccessed`] into `facts`, reading `also` (principals the checks found,
+    /// see `last_accessed`'s module documentation) after the collector's own principals of
+    /// interest. Needs the sources before it in `Source` order already in `facts`.
+    pub async fn collect_last_accessed(
+        &self,
+        facts: &mut Facts,
+        also: &[String],
+    ) -> Result<(), AwsError> {
+        let (accessed, problems) = self.last_accessed(facts, also).await?;
+        facts
+            .problems
+            .extend(problems.into_iter().map(|p| (Source::LastAccessed, p)));
+        facts.last_accessed = Some(accessed);
+        Ok(())
+    }
+
     /// Collects `source` into `facts`. `region` is the scope's region for regional sources
     /// and ignored for global ones.
     pub async fn collect(
@@ -123,13 +139,7 @@ impl AccountSession {
             }
             // Collected after the users, keys and credential report (sources are collected
             // in `Source` order), which name the principals worth reading.
-            Source::LastAccessed => {
-                let (accessed, problems) = self.last_accessed(facts).await?;
-                facts
-                    .problems
-                    .extend(problems.into_iter().map(|p| (source, p)));
-                facts.last_accessed = Some(accessed);
-            }
+            Source::LastAccessed => self.collect_last_accessed(facts, &[]).await?,
             Source::S3Buckets => {
                 let found = self.s3_buckets().await?;
                 facts

@@ -86,8 +86,7 @@ impl Check for AccessKeyRecentlyCreated {
 mod tests {
     use super::*;
     use crate::checks::fixtures::{
-        BACKDOOR, MALLORY, NOW, about, accessed, days_ago, evaluate, evaluate_with, incident,
-        with_accessed,
+        MALLORY, NOW, about, days_ago, evaluate, evaluate_with, incident_with_usage,
     };
     use orgsweep_model::facts::{AccessKey, Facts};
     use serde_json::json;
@@ -142,17 +141,7 @@ mod tests {
 
     #[test]
     fn shows_what_the_keys_user_used_inside_the_window() {
-        let (facts, settings) = incident();
-        let facts = with_accessed(
-            facts,
-            vec![
-                accessed(
-                    MALLORY,
-                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
-                ),
-                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
-            ],
-        );
+        let (facts, settings) = incident_with_usage();
         let drafts =
             evaluate_with(&AccessKeyRecentlyCreated, &facts, "global", &settings).expect("runs");
         let d = about(&drafts, "AKIAMALLORY");

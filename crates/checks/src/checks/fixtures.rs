@@ -304,6 +304,23 @@ pub fn with_accessed(mut facts: Facts, entries: Vec<(String, LastAccessed)>) -> 
     facts
 }
 
+/// [`incident`] with last-accessed data: mallory used ec2 (1 day ago) and iam (2) inside the
+/// window and s3 (30) before it; backdoor used sts (3) and never s3.
+pub fn incident_with_usage() -> (Facts, Settings) {
+    let (facts, settings) = incident();
+    let facts = with_accessed(
+        facts,
+        vec![
+            accessed(
+                MALLORY,
+                &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
+            ),
+            accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
+        ],
+    );
+    (facts, settings)
+}
+
 /// The one finding of `drafts` about `resource_id`.
 pub fn about<'d>(drafts: &'d [FindingDraft], resource_id: &str) -> &'d FindingDraft {
     let found: Vec<&FindingDraft> = drafts

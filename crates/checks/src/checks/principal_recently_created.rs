@@ -114,7 +114,7 @@ mod tests {
 
     use super::*;
     use crate::checks::fixtures::{ACCOUNT, NOW, days_ago, evaluate_with, user};
-    use crate::checks::fixtures::{BACKDOOR, MALLORY, about, accessed, incident, with_accessed};
+    use crate::checks::fixtures::{BACKDOOR, MALLORY, about, incident_with_usage};
     use crate::{Known, Settings};
     use serde_json::json;
 
@@ -163,17 +163,7 @@ mod tests {
 
     #[test]
     fn shows_what_new_principals_used_inside_the_window() {
-        let (facts, settings) = incident();
-        let facts = with_accessed(
-            facts,
-            vec![
-                accessed(
-                    MALLORY,
-                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
-                ),
-                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
-            ],
-        );
+        let (facts, settings) = incident_with_usage();
         let drafts =
             evaluate_with(&PrincipalRecentlyCreated, &facts, "global", &settings).expect("runs");
         let user = about(&drafts, MALLORY);

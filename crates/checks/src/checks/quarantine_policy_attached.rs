@@ -200,9 +200,7 @@ mod tests {
     use orgsweep_model::facts::{Facts, IamAuthorizationDetails, IamGroup};
 
     use super::*;
-    use crate::checks::fixtures::{
-        BACKDOOR, MALLORY, about, accessed, evaluate_with, incident, with_accessed,
-    };
+    use crate::checks::fixtures::{BACKDOOR, MALLORY, about, evaluate_with, incident_with_usage};
     use crate::checks::fixtures::{evaluate, user};
 
     fn facts(details: IamAuthorizationDetails) -> Facts {
@@ -318,17 +316,7 @@ mod tests {
 
     #[test]
     fn shows_what_the_quarantined_principals_used_inside_the_window() {
-        let (facts, settings) = incident();
-        let facts = with_accessed(
-            facts,
-            vec![
-                accessed(
-                    MALLORY,
-                    &[("ec2", Some(1)), ("iam", Some(2)), ("s3", Some(30))],
-                ),
-                accessed(BACKDOOR, &[("sts", Some(3)), ("s3", None)]),
-            ],
-        );
+        let (facts, settings) = incident_with_usage();
         let drafts =
             evaluate_with(&QuarantinePolicyAttached, &facts, "global", &settings).expect("runs");
         let user = about(&drafts, MALLORY);
