@@ -10,8 +10,8 @@ use orgsweep_aws::{
 use orgsweep_checks::{CATALOGUE, Check, CheckError, Context, Scope, Settings};
 use orgsweep_model::facts::{AccountInfo, Contact, Facts, RESOURCE_SOURCES, Source};
 use orgsweep_model::{
-    Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, SCHEMA_VERSION,
-    Severity, Shard, Stats, Tool, shard_of,
+    Account, Coverage, CoverageStatus, Finding, InventoryItem, Report, Run, Severity, Shard, Stats,
+    shard_of,
 };
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -302,34 +302,21 @@ pub async fn scan(
         });
     }
 
-    let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "orgsweep".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        run: Run {
-            started_at,
-            finished_at: started_at,
-            management_account_id: management_id,
-            window_days: options.settings.window_days,
-            regions: named,
-            expected_regions: expected_regions.clone(),
-            partition: session.caller().partition.clone(),
-            caller_arn: Some(session.caller().arn.clone()),
-            organization_id: organization.id.clone(),
-            events_source: Some(events.description),
-            shard,
-            scope_digest: Some(scope_digest(&options.scope)),
-            targets: Vec::new(),
-        },
-        accounts: Vec::new(),
-        coverage: Vec::new(),
-        findings: Vec::new(),
-        inventory: Vec::new(),
-        stats: Stats::default(),
-        previous: None,
-    };
+    let mut report = Report::new(Run {
+        started_at,
+        finished_at: started_at,
+        management_account_id: management_id,
+        window_days: options.settings.window_days,
+        regions: named,
+        expected_regions: expected_regions.clone(),
+        partition: session.caller().partition.clone(),
+        caller_arn: Some(session.caller().arn.clone()),
+        organization_id: organization.id.clone(),
+        events_source: Some(events.description),
+        shard,
+        scope_digest: Some(scope_digest(&options.scope)),
+        targets: Vec::new(),
+    });
     let mut scanned_regions = BTreeSet::new();
     for account in &selected {
         let record = spool.read(&account.id).await?;

@@ -349,6 +349,25 @@ pub fn finding_id(
 }
 
 impl Report {
+    /// An empty report of this orgsweep version for `run`: what a scan or a combination of
+    /// scans fills in.
+    pub fn new(run: Run) -> Report {
+        Report {
+            schema_version: crate::SCHEMA_VERSION,
+            tool: Tool {
+                name: "orgsweep".to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+            run,
+            accounts: Vec::new(),
+            coverage: Vec::new(),
+            findings: Vec::new(),
+            inventory: Vec::new(),
+            stats: Stats::default(),
+            previous: None,
+        }
+    }
+
     /// Puts every list in a deterministic order so two reports of the same state are
     /// byte-identical apart from times and stats, and diff cleanly.
     pub fn sort(&mut self) {

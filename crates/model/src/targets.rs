@@ -5,7 +5,7 @@
 //! report.
 
 use crate::merge::absorb;
-use crate::{Coverage, CoverageStatus, Report, Run, SCHEMA_VERSION, Stats, Target, Tool};
+use crate::{Coverage, CoverageStatus, Report, Run, Target};
 
 /// What one target gave: its report, or why it has none (`target.error`).
 #[derive(Debug, Clone)]
@@ -18,28 +18,15 @@ pub struct TargetPart {
 /// expected regions, scope); the organization-specific fields stay empty, since each target
 /// has its own (they are in `run.targets`).
 pub fn combine(run: Run, parts: Vec<TargetPart>) -> Report {
-    let mut combined = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "orgsweep".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        run: Run {
-            management_account_id: String::new(),
-            caller_arn: None,
-            organization_id: None,
-            events_source: None,
-            shard: None,
-            targets: Vec::new(),
-            ..run
-        },
-        accounts: Vec::new(),
-        coverage: Vec::new(),
-        findings: Vec::new(),
-        inventory: Vec::new(),
-        stats: Stats::default(),
-        previous: None,
-    };
+    let mut combined = Report::new(Run {
+        management_account_id: String::new(),
+        caller_arn: None,
+        organization_id: None,
+        events_source: None,
+        shard: None,
+        targets: Vec::new(),
+        ..run
+    });
     for TargetPart { mut target, report } in parts {
         match report {
             Some(mut report) => {

@@ -11,7 +11,7 @@ use orgsweep_model::Report;
 use orgsweep_report::{plan_html, plan_markdown, step_anchor, to_html};
 use serde_json::{Value, json};
 
-use page::{position, section};
+use page::{position, report_of, section};
 
 const ACME_MANAGEMENT: &str = "111111111111";
 const ACME_MEMBER: &str = "222222222222";
@@ -95,12 +95,6 @@ fn multi_json(customer: &str) -> Value {
         "inventory": [],
         "stats": {"duration_ms": 1000, "api_calls": {}, "throttled": 0, "retries": 0},
     })
-}
-
-fn report_of(value: Value) -> Report {
-    let mut report: Report = serde_json::from_value(value).expect("a valid report");
-    report.sort();
-    report
 }
 
 fn multi() -> Report {

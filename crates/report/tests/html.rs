@@ -14,7 +14,7 @@ use orgsweep_model::Report;
 use orgsweep_report::{plan_html, plan_markdown, step_anchor, to_html};
 use serde_json::{Value, json};
 
-use page::{position, section};
+use page::{position, report_of, section};
 
 const MANAGEMENT: &str = "111111111111";
 const UNASSUMABLE: &str = "777777777777";
@@ -257,12 +257,6 @@ fn realistic_json() -> Value {
         ],
         "stats": {"duration_ms": 9000, "api_calls": {"ec2.DescribeInstances": 21}, "throttled": 0, "retries": 0},
     })
-}
-
-fn report_of(value: Value) -> Report {
-    let mut report: Report = serde_json::from_value(value).expect("a valid report");
-    report.sort();
-    report
 }
 
 fn realistic() -> Report {

@@ -8,11 +8,10 @@
 
 mod page;
 
-use orgsweep_model::Report;
 use orgsweep_report::to_html;
 use serde_json::{Value, json};
 
-use page::{position, section};
+use page::{position, report_of, section};
 
 const SPIKY: &str = "111111111111";
 const FRESH: &str = "222222222222";
@@ -85,12 +84,6 @@ fn report_json() -> Value {
         "inventory": [],
         "stats": {"duration_ms": 1000, "api_calls": {}, "throttled": 0, "retries": 0},
     })
-}
-
-fn report_of(value: Value) -> Report {
-    let mut report: Report = serde_json::from_value(value).expect("a valid report");
-    report.sort();
-    report
 }
 
 /// The `<tr>` that contains `needle`.

@@ -13,3 +13,12 @@ pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
     let end = start + position(&html[start..], "</section>");
     &html[start..end]
 }
+
+/// A report as `report --format` reads one, sorted as a scan writes it. Not every test
+/// binary that shares this module builds reports from JSON.
+#[allow(dead_code)]
+pub fn report_of(value: serde_json::Value) -> orgsweep_model::Report {
+    let mut report: orgsweep_model::Report = serde_json::from_value(value).expect("a valid report");
+    report.sort();
+    report
+}
